@@ -1,0 +1,141 @@
+//! What every archport binary shares: the common options, logging on stderr, config
+//! loading, shell completions and the mapping of outcomes to exit codes.
+//!
+//! Binaries stay thin: parse arguments with clap, call [`run`] with their body, and let it
+//! turn errors into one `error: ...` line and the documented exit code.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use archport_config::Config;
+use clap::{Args, CommandFactory};
+use clap_complete::Shell;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: an error (bad input, network, a failed package).
+pub const EXIT_ERROR: u8 = 1;
+/// Exit code: usage error (clap uses 2 for its own errors too).
+pub const EXIT_USAGE: u8 = 2;
+
+/// Options every binary accepts.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Configuration file [default: ./archport.toml when present, else built-in defaults]
+    #[arg(long, value_name = "FILE", env = "ARCHPORT_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// More detail on stderr (-v: debug, -vv: trace)
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Only warnings and errors on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print a shell completion script for this command and exit
+    #[arg(long, value_name = "SHELL", exclusive = true)]
+    pub completions: Option<Shell>,
+}
+
+impl CommonArgs {
+    /// Loads the configuration these options point at, relative to the current directory.
+    pub fn load_config(&self) -> anyhow::Result<Config> {
+        let cwd = std::env::current_dir()?;
+        Ok(Config::load(self.config.as_deref(), &cwd)?)
+    }
+
+    /// Whether progress and informational lines should be printed.
+    pub fn show_progress(&self) -> bool {
+        !self.quiet
+    }
+}
+
+/// An outcome that already printed what it had to say and only needs its exit code
+/// (e.g. an interrupted run exiting 130).
+#[derive(Debug)]
+pub struct Exit(pub u8);
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {}", self.0)
+    }
+}
+
+impl std::error::Error for Exit {}
+
+/// A usage error found after argument parsing: printed like clap's, exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Sets up logging on stderr: warnings by default, `-v` debug, `-q` errors only;
+/// `RUST_LOG` overrides. Colour only on a terminal.
+pub fn init_logging(common: &CommonArgs) {
+    let level = match (common.quiet, common.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs a binary's body: prints completions when asked, sets up logging, and maps the
+/// result to an exit code. Errors become one `error: ...` line with their causes joined.
+pub fn run<C: CommandFactory>(common: &CommonArgs, body: impl FnOnce() -> anyhow::Result<u8>) -> ExitCode {
+    if let Some(shell) = common.completions {
+        let mut cmd = C::command();
+        let name = cmd.get_name().to_owned();
+        clap_complete::generate(shell, &mut cmd, name, &mut std::io::stdout());
+        return ExitCode::SUCCESS;
+    }
+    init_logging(common);
+    match body() {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            if let Some(Exit(code)) = err.downcast_ref::<Exit>() {
+                return ExitCode::from(*code);
+            }
+            let code = if err.downcast_ref::<UsageError>().is_some() {
+                EXIT_USAGE
+            } else {
+                EXIT_ERROR
+            };
+            eprintln!("error: {}", one_line(&err));
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// An error and its causes on one line, without repeating a cause the message already holds.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line.replace('\n', " ")
+}

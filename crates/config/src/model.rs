@@ -1,0 +1,383 @@
+//! The configuration model: the TOML shape (raw) and the resolved values.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::{ConfigError, FALLBACK_ARCH, carch_from_makepkg_conf};
+
+/// A fully resolved configuration: defaults applied, relative paths made absolute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Target `CARCH` (e.g. `aarch64`).
+    pub arch: String,
+    /// Repositories to compare and build, in order (`core`, `extra`).
+    pub repos: Vec<String>,
+    /// The x86_64 side.
+    pub x86: X86,
+    /// The port's side.
+    pub target: Target,
+    /// Where PKGBUILDs come from.
+    pub sources: Sources,
+    /// Local directories.
+    pub paths: Paths,
+    /// External programs.
+    pub tools: Tools,
+    /// Publishing built packages.
+    pub upload: Upload,
+    /// The toolchain packages that only `bootstrap-toolchain` builds.
+    pub bootstrap: Bootstrap,
+    /// The file this came from, or `None` for the built-in defaults.
+    pub file: Option<PathBuf>,
+    /// The directory relative paths were resolved against.
+    pub base_dir: PathBuf,
+}
+
+/// The x86_64 reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct X86 {
+    /// Mirror root: `{mirror}/{repo}/os/x86_64/{repo}.db`.
+    pub mirror: String,
+    /// The state repository's git URL.
+    pub state_repo: String,
+}
+
+/// The port's repositories.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// Mirror root: `{mirror}/{repo}/os/{arch}/{repo}.db`.
+    pub mirror: String,
+    /// Explicit database URLs; when set they replace `mirror`. The repo is the file name
+    /// without `.db` (`.../core.db` is core).
+    pub db_urls: Option<Vec<String>>,
+}
+
+/// PKGBUILD source URL templates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sources {
+    /// Official packaging repos, with `{path}` (devtools' GitLab path of the pkgbase).
+    pub packaging_url: String,
+    /// AUR repos, with `{pkgbase}`.
+    pub aur_url: String,
+}
+
+/// Local directories, all absolute after loading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paths {
+    /// Work dir: `pkgbuilds/`, `logs/`, `state/`, `cache/` live under it.
+    pub workdir: PathBuf,
+    /// devtools chroot directory (`{chroot}/root` is the root chroot).
+    pub chroot: PathBuf,
+    /// pacman package cache shared with the chroots.
+    pub cache: PathBuf,
+    /// `pacman.conf` and `makepkg.conf` for the target (`chroot-config/`).
+    pub chroot_config: PathBuf,
+    /// Default blacklist file.
+    pub blacklist: PathBuf,
+}
+
+/// External program names or paths.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct Tools {
+    pub makechrootpkg: String,
+    pub arch_nspawn: String,
+    pub mkarchroot: String,
+    pub sudo: String,
+    pub gpg: String,
+    pub makepkg: String,
+    pub repo_add: String,
+    /// The unprivileged user `makepkg --printsrcinfo` runs as when archport runs as root.
+    pub build_user: String,
+}
+
+/// How built packages are published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UploadBackend {
+    /// The port's `repo-upload` command.
+    RepoUpload,
+    /// A local repository tree updated with `repo-add`.
+    Local,
+}
+
+/// Publishing settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upload {
+    /// Which backend publishes.
+    pub backend: UploadBackend,
+    /// The `repo-upload` command.
+    pub command: String,
+    /// The bucket given to `repo-upload`.
+    pub bucket: String,
+    /// Root of the local repository tree (`local` backend).
+    pub local_dir: PathBuf,
+}
+
+/// Toolchain packages left to `bootstrap-toolchain`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bootstrap {
+    /// pkgbases `generate-build-list` leaves out unless named with `--packages`.
+    pub only: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    arch: Option<String>,
+    repos: Option<Vec<String>>,
+    #[serde(default)]
+    x86: RawX86,
+    #[serde(default)]
+    target: RawTarget,
+    #[serde(default)]
+    sources: RawSources,
+    #[serde(default)]
+    paths: RawPaths,
+    #[serde(default)]
+    tools: RawTools,
+    #[serde(default)]
+    upload: RawUpload,
+    #[serde(default)]
+    bootstrap: RawBootstrap,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawX86 {
+    mirror: Option<String>,
+    state_repo: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTarget {
+    mirror: Option<String>,
+    db_urls: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSources {
+    packaging_url: Option<String>,
+    aur_url: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPaths {
+    workdir: Option<PathBuf>,
+    chroot: Option<PathBuf>,
+    cache: Option<PathBuf>,
+    chroot_config: Option<PathBuf>,
+    blacklist: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTools {
+    makechrootpkg: Option<String>,
+    arch_nspawn: Option<String>,
+    mkarchroot: Option<String>,
+    sudo: Option<String>,
+    gpg: Option<String>,
+    makepkg: Option<String>,
+    repo_add: Option<String>,
+    build_user: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawUpload {
+    backend: Option<UploadBackend>,
+    command: Option<String>,
+    bucket: Option<String>,
+    local_dir: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawBootstrap {
+    only: Option<Vec<String>>,
+}
+
+/// A tool value that names a path (has a `/`) resolves like any relative path; a bare
+/// name is left for `PATH` lookup.
+fn tool(value: Option<String>, default: &str, base: &Path) -> String {
+    match value {
+        Some(v) if v.contains('/') => base.join(v).to_string_lossy().into_owned(),
+        Some(v) => v,
+        None => default.to_owned(),
+    }
+}
+
+impl RawConfig {
+    pub(crate) fn resolve(self, file: &Path, base: &Path) -> Result<Config, ConfigError> {
+        let dir = |value: Option<PathBuf>, default: &str| {
+            base.join(value.unwrap_or_else(|| default.into()))
+        };
+        let chroot_config = dir(self.paths.chroot_config, "chroot-config");
+        let arch = match self.arch {
+            Some(a) => a,
+            None => carch_from_makepkg_conf(&chroot_config.join("makepkg.conf"))
+                .unwrap_or_else(|| FALLBACK_ARCH.into()),
+        };
+        let invalid = |key, message: String| ConfigError::Invalid {
+            path: file.to_owned(),
+            key,
+            message,
+        };
+        if arch.is_empty() || !arch.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(invalid(
+                "arch",
+                format!("{arch:?} is not an architecture name"),
+            ));
+        }
+        let repos = self
+            .repos
+            .unwrap_or_else(|| vec!["core".into(), "extra".into()]);
+        if repos.is_empty() {
+            return Err(invalid("repos", "at least one repository is needed".into()));
+        }
+        for repo in &repos {
+            if repo.is_empty()
+                || !repo
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(invalid(
+                    "repos",
+                    format!("{repo:?} is not a repository name"),
+                ));
+            }
+        }
+        let sources = Sources {
+            packaging_url: self.sources.packaging_url.unwrap_or_else(|| {
+                "https://gitlab.archlinux.org/archlinux/packaging/packages/{path}.git".into()
+            }),
+            aur_url: self
+                .sources
+                .aur_url
+                .unwrap_or_else(|| "https://aur.archlinux.org/{pkgbase}.git".into()),
+        };
+        if !sources.packaging_url.contains("{path}") {
+            return Err(invalid(
+                "sources.packaging_url",
+                "must contain {path}".into(),
+            ));
+        }
+        if !sources.aur_url.contains("{pkgbase}") {
+            return Err(invalid("sources.aur_url", "must contain {pkgbase}".into()));
+        }
+        let chroot = dir(self.paths.chroot, "/var/tmp/builder");
+        let cache = match self.paths.cache {
+            Some(c) => base.join(c),
+            None => chroot.join("pacman-cache"),
+        };
+        let workdir = dir(self.paths.workdir, ".");
+        let t = self.tools;
+        Ok(Config {
+            arch,
+            repos,
+            x86: X86 {
+                mirror: self
+                    .x86
+                    .mirror
+                    .unwrap_or_else(|| "https://geo.mirror.pkgbuild.com".into()),
+                state_repo: self.x86.state_repo.unwrap_or_else(|| {
+                    "https://gitlab.archlinux.org/archlinux/packaging/state.git".into()
+                }),
+            },
+            target: Target {
+                mirror: self
+                    .target
+                    .mirror
+                    .unwrap_or_else(|| "https://arch-linux-repo.drzee.net/arch".into()),
+                db_urls: self.target.db_urls,
+            },
+            sources,
+            paths: Paths {
+                blacklist: dir(self.paths.blacklist, "blacklist.txt"),
+                workdir: workdir.clone(),
+                chroot,
+                cache,
+                chroot_config,
+            },
+            tools: Tools {
+                makechrootpkg: tool(t.makechrootpkg, "makechrootpkg", base),
+                arch_nspawn: tool(t.arch_nspawn, "arch-nspawn", base),
+                mkarchroot: tool(t.mkarchroot, "mkarchroot", base),
+                sudo: tool(t.sudo, "sudo", base),
+                gpg: tool(t.gpg, "gpg", base),
+                makepkg: tool(t.makepkg, "makepkg", base),
+                repo_add: tool(t.repo_add, "repo-add", base),
+                build_user: t.build_user.unwrap_or_else(|| "nobody".into()),
+            },
+            upload: Upload {
+                backend: self.upload.backend.unwrap_or(UploadBackend::RepoUpload),
+                command: tool(self.upload.command, "repo-upload", base),
+                bucket: self
+                    .upload
+                    .bucket
+                    .unwrap_or_else(|| "arch-linux-repos.drzee.net".into()),
+                local_dir: workdir.join(self.upload.local_dir.unwrap_or_else(|| "repo".into())),
+            },
+            bootstrap: Bootstrap {
+                only: self.bootstrap.only.unwrap_or_else(|| {
+                    ["linux-api-headers", "glibc", "binutils", "gcc"]
+                        .map(String::from)
+                        .to_vec()
+                }),
+            },
+            file: (file != Path::new("<defaults>")).then(|| file.to_owned()),
+            base_dir: base.to_owned(),
+        })
+    }
+}
+
+impl Config {
+    /// The x86_64 database URL of `repo`.
+    pub fn x86_db_url(&self, repo: &str) -> String {
+        db_url(&self.x86.mirror, repo, "x86_64")
+    }
+
+    /// The target database URLs, `(repo, url)`: `db_urls` when configured, else the mirror's.
+    pub fn target_db_urls(&self) -> Vec<(String, String)> {
+        match &self.target.db_urls {
+            Some(urls) => urls
+                .iter()
+                .map(|u| (repo_of_db_url(u), u.clone()))
+                .collect(),
+            None => self
+                .repos
+                .iter()
+                .map(|r| (r.clone(), db_url(&self.target.mirror, r, &self.arch)))
+                .collect(),
+        }
+    }
+
+    /// The packaging repo URL for a GitLab path (see devtools' path rules).
+    pub fn packaging_url(&self, gitlab_path: &str) -> String {
+        self.sources.packaging_url.replace("{path}", gitlab_path)
+    }
+
+    /// The AUR repo URL of a pkgbase.
+    pub fn aur_url(&self, pkgbase: &str) -> String {
+        self.sources.aur_url.replace("{pkgbase}", pkgbase)
+    }
+}
+
+/// `{mirror}/{repo}/os/{arch}/{repo}.db`, tolerating a trailing `/` on the mirror.
+pub fn db_url(mirror: &str, repo: &str, arch: &str) -> String {
+    format!(
+        "{}/{repo}/os/{arch}/{repo}.db",
+        mirror.trim_end_matches('/')
+    )
+}
+
+/// The repository a database URL serves: its file name up to the first `.`
+/// (`.../extra.db`, `.../extra.db.tar.gz` -> `extra`).
+pub fn repo_of_db_url(url: &str) -> String {
+    let file = url.rsplit('/').next().unwrap_or(url);
+    file.split('.').next().unwrap_or(file).to_owned()
+}

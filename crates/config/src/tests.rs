@@ -1,0 +1,121 @@
+use std::path::Path;
+
+use super::*;
+
+#[test]
+fn defaults_point_at_real_services() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = Config::load(None, dir.path()).unwrap();
+    assert_eq!(c.arch, "aarch64");
+    assert_eq!(c.repos, ["core", "extra"]);
+    assert_eq!(
+        c.x86_db_url("core"),
+        "https://geo.mirror.pkgbuild.com/core/os/x86_64/core.db"
+    );
+    assert_eq!(
+        c.target_db_urls()[1],
+        (
+            "extra".to_string(),
+            "https://arch-linux-repo.drzee.net/arch/extra/os/aarch64/extra.db".to_string()
+        )
+    );
+    assert_eq!(c.paths.workdir, dir.path().join("."));
+    assert_eq!(c.paths.cache, Path::new("/var/tmp/builder/pacman-cache"));
+    assert_eq!(c.upload.backend, UploadBackend::RepoUpload);
+    assert_eq!(c.file, None);
+}
+
+#[test]
+fn arch_defaults_to_makepkg_conf_carch() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("chroot-config")).unwrap();
+    std::fs::write(
+        dir.path().join("chroot-config/makepkg.conf"),
+        "#CARCH=\"x\"\nCARCH=\"riscv64\" # target\nCHOST=\"riscv64-unknown-linux-gnu\"\n",
+    )
+    .unwrap();
+    assert_eq!(Config::load(None, dir.path()).unwrap().arch, "riscv64");
+}
+
+#[test]
+fn file_in_cwd_is_read_and_relative_paths_follow_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(
+        dir.path().join("sub/my.toml"),
+        "arch = \"aarch64\"\n[paths]\nworkdir = \"work\"\n[tools]\nmakechrootpkg = \"bin/fake-makechrootpkg\"\nsudo = \"doas\"\n[upload]\nbackend = \"local\"\n[target]\ndb_urls = [\"http://h/a/core.db\"]\n",
+    )
+    .unwrap();
+    let c = Config::load(Some(Path::new("sub/my.toml")), dir.path()).unwrap();
+    assert_eq!(c.paths.workdir, dir.path().join("sub/work"));
+    assert_eq!(
+        c.tools.makechrootpkg,
+        dir.path()
+            .join("sub/bin/fake-makechrootpkg")
+            .to_string_lossy()
+    );
+    assert_eq!(c.tools.sudo, "doas");
+    assert_eq!(c.upload.local_dir, dir.path().join("sub/work/repo"));
+    assert_eq!(c.upload.backend, UploadBackend::Local);
+    assert_eq!(
+        c.target_db_urls(),
+        vec![("core".to_string(), "http://h/a/core.db".to_string())]
+    );
+
+    std::fs::write(dir.path().join(DEFAULT_FILE), "repos = [\"core\"]\n").unwrap();
+    assert_eq!(Config::load(None, dir.path()).unwrap().repos, ["core"]);
+}
+
+#[test]
+fn unknown_key_names_key_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("archport.toml");
+    std::fs::write(
+        &path,
+        "arch = \"aarch64\"\n[x86]\nmirror = \"http://x\"\nmirorr = \"http://y\"\n",
+    )
+    .unwrap();
+    let err = Config::load(None, dir.path()).unwrap_err().to_string();
+    assert!(err.contains("mirorr"), "{err}");
+    assert!(err.starts_with(&format!("{}:4: ", path.display())), "{err}");
+    assert!(!err.contains('\n'), "{err}");
+
+    std::fs::write(&path, "colour = true\n").unwrap();
+    let err = Config::load(None, dir.path()).unwrap_err().to_string();
+    assert!(err.contains("colour") && err.contains(":1:"), "{err}");
+}
+
+#[test]
+fn bad_values_are_errors() {
+    let p = Path::new("c.toml");
+    let b = Path::new("/");
+    for (text, key) in [
+        ("arch = \"../x\"", "arch"),
+        ("repos = []", "repos"),
+        (
+            "[sources]\npackaging_url = \"https://x/y.git\"",
+            "packaging_url",
+        ),
+        ("[upload]\nbackend = \"s3\"", "backend"),
+        ("repos = \"core\"", "repos"),
+    ] {
+        let err = Config::from_toml(text, p, b).unwrap_err().to_string();
+        assert!(
+            err.contains(key) && err.starts_with("c.toml"),
+            "{text}: {err}"
+        );
+    }
+    let err = Config::load(Some(Path::new("/nonexistent/a.toml")), b)
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("/nonexistent/a.toml: "), "{err}");
+}
+
+#[test]
+fn repo_of_url() {
+    assert_eq!(
+        repo_of_db_url("http://h/extra/os/aarch64/extra.db"),
+        "extra"
+    );
+    assert_eq!(repo_of_db_url("http://h/x/core.db.tar.gz"), "core");
+}

@@ -1,0 +1,209 @@
+//! Dependency relations (`foo`, `foo>=1.2`, `libfoo.so=5-64`) and whether a package meets one.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::order::vercmp;
+
+/// A version comparison operator of a relation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `=`
+    Eq,
+    /// `>=`
+    Ge,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `<`
+    Lt,
+}
+
+impl Op {
+    /// The operator as written in a relation.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ge => ">=",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Lt => "<",
+        }
+    }
+}
+
+/// A dependency or provision: a name with an optional version constraint.
+///
+/// Parsing follows libalpm's `alpm_dep_from_string`: the name ends at the first `<`, `>`
+/// or `=`. `Display` gives back the text that was parsed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Relation {
+    /// The depended-on or provided name.
+    pub name: String,
+    /// The operator and version, when constrained. The version may be empty (`perl=`).
+    pub constraint: Option<(Op, String)>,
+}
+
+/// A relation string that cannot be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid relation {text:?}: {reason}")]
+pub struct RelationError {
+    /// The rejected text.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+impl FromStr for Relation {
+    type Err = RelationError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = |reason| RelationError {
+            text: s.to_owned(),
+            reason,
+        };
+        let Some(at) = s.find(['<', '>', '=']) else {
+            if s.is_empty() {
+                return Err(err("empty name"));
+            }
+            return Ok(Relation {
+                name: s.to_owned(),
+                constraint: None,
+            });
+        };
+        let name = &s[..at];
+        if name.is_empty() {
+            return Err(err("empty name"));
+        }
+        let rest = &s[at..];
+        let (op, version) = [
+            (">=", Op::Ge),
+            ("<=", Op::Le),
+            ("=", Op::Eq),
+            (">", Op::Gt),
+            ("<", Op::Lt),
+        ]
+        .into_iter()
+        .find_map(|(text, op)| rest.strip_prefix(text).map(|v| (op, v)))
+        .ok_or_else(|| err("unknown operator"))?;
+        if version.contains(['<', '>', '=']) {
+            return Err(err("more than one operator"));
+        }
+        Ok(Relation {
+            name: name.to_owned(),
+            constraint: Some((op, version.to_owned())),
+        })
+    }
+}
+
+impl fmt::Display for Relation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)?;
+        if let Some((op, version)) = &self.constraint {
+            write!(f, "{}{}", op.as_str(), version)?;
+        }
+        Ok(())
+    }
+}
+
+impl Relation {
+    /// Whether a version meets this relation's constraint (ignoring the name).
+    ///
+    /// An empty constraint version (`perl=`) is an unexpanded PKGBUILD variable: the built
+    /// package carries the real version, so for planning it constrains nothing.
+    pub fn version_matches(&self, version: &str) -> bool {
+        match &self.constraint {
+            None => true,
+            Some((_, wanted)) if wanted.is_empty() => true,
+            Some((op, wanted)) => {
+                let ord = vercmp(version, wanted);
+                match op {
+                    Op::Eq => ord.is_eq(),
+                    Op::Ge => ord.is_ge(),
+                    Op::Le => ord.is_le(),
+                    Op::Gt => ord.is_gt(),
+                    Op::Lt => ord.is_lt(),
+                }
+            }
+        }
+    }
+
+    /// Whether `provider_name` at `provider_version` satisfies this relation; see [`satisfies`].
+    pub fn satisfied_by(&self, provider_name: &str, provider_version: Option<&str>) -> bool {
+        satisfies(self, provider_name, provider_version)
+    }
+}
+
+/// Whether a package name or a provision meets `relation`, following libalpm.
+///
+/// `provider_name` is a pkgname or a provided name; `provider_version` is the package's
+/// version or the provision's version (`libfoo.so=5-64` provides version `5-64`), `None`
+/// for an unversioned provision, which cannot meet a versioned relation.
+pub fn satisfies(relation: &Relation, provider_name: &str, provider_version: Option<&str>) -> bool {
+    if relation.name != provider_name {
+        return false;
+    }
+    match (&relation.constraint, provider_version) {
+        (None, _) => true,
+        (Some((_, wanted)), _) if wanted.is_empty() => true,
+        (Some(_), None) => false,
+        (Some(_), Some(version)) => relation.version_matches(version),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel(s: &str) -> Relation {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn parses_and_round_trips() {
+        for s in [
+            "sh",
+            "glibc>=2.38",
+            "libfoo.so=5-64",
+            "nginx=",
+            "a<1",
+            "a>1",
+            "a<=1:2-3",
+            "python>=3.12",
+        ] {
+            assert_eq!(rel(s).to_string(), s);
+        }
+        assert_eq!(rel("glibc>=2.38").constraint, Some((Op::Ge, "2.38".into())));
+        assert_eq!(rel("nginx=").constraint, Some((Op::Eq, String::new())));
+        assert!("".parse::<Relation>().is_err());
+        assert!(">=1".parse::<Relation>().is_err());
+        assert!("a=>1".parse::<Relation>().is_err());
+    }
+
+    #[test]
+    fn constraints() {
+        assert!(satisfies(&rel("glibc>=2.38"), "glibc", Some("2.38-1")));
+        assert!(!satisfies(&rel("glibc>=2.39"), "glibc", Some("2.38-1")));
+        assert!(satisfies(&rel("a<2"), "a", Some("1:1-1")) == false);
+        assert!(satisfies(&rel("a>1.0-2"), "a", Some("1.0-3")));
+        assert!(!satisfies(&rel("a=1.0-2"), "a", Some("1.0-3")));
+        assert!(satisfies(&rel("a=1.0"), "a", Some("1.0-3")));
+        assert!(!satisfies(&rel("a"), "b", Some("1")));
+    }
+
+    #[test]
+    fn provisions() {
+        assert!(satisfies(&rel("libfoo.so"), "libfoo.so", Some("5-64")));
+        assert!(satisfies(&rel("libfoo.so=5-64"), "libfoo.so", Some("5-64")));
+        assert!(!satisfies(
+            &rel("libfoo.so=5-64"),
+            "libfoo.so",
+            Some("6-64")
+        ));
+        // An unversioned provision cannot meet a versioned dependency (libalpm).
+        assert!(!satisfies(&rel("sh>=1"), "sh", None));
+        assert!(satisfies(&rel("sh"), "sh", None));
+        assert!(satisfies(&rel("perl="), "perl", Some("5.40.0-1")));
+    }
+}
