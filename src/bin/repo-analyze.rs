@@ -1,1 +1,126 @@
-fn main() {}
+//! repo-analyze: what is wrong with the port's repositories compared to x86_64.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use archport_analyze::{Inputs, Section, analyze, render_human};
+use archport_blacklist::Blacklist;
+use archport_cli::{CommonArgs, EXIT_OK};
+use clap::Parser;
+
+/// Report what is wrong with the port's repositories compared to x86_64 Arch Linux.
+///
+/// Findings are not errors: the exit code is 0 whenever the analysis ran.
+#[derive(Parser, Debug)]
+#[command(version, max_term_width = 100)]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+
+    /// Blacklist file applied to the missing sections [default: blacklist.txt when present]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_blacklist")]
+    blacklist: Option<PathBuf>,
+    /// Apply no blacklist
+    #[arg(long)]
+    no_blacklist: bool,
+    /// Target database URLs, replacing the configured target mirror
+    #[arg(long, value_name = "URL", num_args = 1..)]
+    arm_urls: Option<Vec<String>>,
+    /// No network: use the cached databases and the existing state checkout
+    #[arg(long)]
+    offline: bool,
+    /// One JSON object on stdout instead of the human report
+    #[arg(long)]
+    json: bool,
+
+    /// Show: pkgbases in core on one side and extra on the other
+    #[arg(long, help_heading = "Sections (default: all)")]
+    repo_mismatches: bool,
+    /// Show: target versions newer than x86_64
+    #[arg(long, help_heading = "Sections (default: all)")]
+    target_newer: bool,
+    /// Show: target pkgbases x86_64 neither has nor provides
+    #[arg(long, help_heading = "Sections (default: all)")]
+    target_only: bool,
+    /// Show: x86_64 arch-specific pkgbases absent from the target
+    #[arg(long, help_heading = "Sections (default: all)")]
+    missing_pkgbases: bool,
+    /// Show: ARCH=any packages older on the target
+    #[arg(long, help_heading = "Sections (default: all)")]
+    outdated_any: bool,
+    /// Show: ARCH=any packages absent from the target
+    #[arg(long, help_heading = "Sections (default: all)")]
+    missing_any: bool,
+    /// Show: names in several target repos, pkgbases in both x86_64 core and extra
+    #[arg(long, help_heading = "Sections (default: all)")]
+    duplicates: bool,
+    /// Show: target dependencies nothing on the target provides
+    #[arg(long, help_heading = "Sections (default: all)")]
+    broken_deps: bool,
+    /// Show: target dependencies with no satisfying version (soname drift flagged)
+    #[arg(long, help_heading = "Sections (default: all)")]
+    unsatisfied_deps: bool,
+    /// Show: target pkgnames their x86_64 pkgbase no longer builds
+    #[arg(long, help_heading = "Sections (default: all)")]
+    orphaned: bool,
+}
+
+impl Cli {
+    fn sections(&self) -> Vec<Section> {
+        let flags = [
+            self.repo_mismatches,
+            self.target_newer,
+            self.target_only,
+            self.missing_pkgbases,
+            self.outdated_any,
+            self.missing_any,
+            self.duplicates,
+            self.broken_deps,
+            self.unsatisfied_deps,
+            self.orphaned,
+        ];
+        Section::ALL
+            .into_iter()
+            .zip(flags)
+            .filter(|(_, on)| *on)
+            .map(|(s, _)| s)
+            .collect()
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    archport_cli::run::<Cli>(&cli.common, || {
+        let config = cli.common.load_config()?;
+        let blacklist = match (&cli.blacklist, cli.no_blacklist) {
+            (_, true) => Blacklist::default(),
+            (Some(path), false) => Blacklist::from_file(path)?,
+            (None, false) => Blacklist::from_optional_file(&config.paths.blacklist)?,
+        };
+        let options = archport_snapshot::Options {
+            offline: cli.offline,
+            target_urls: cli.arm_urls.clone(),
+        };
+        let snapshot =
+            archport_snapshot::load(&config, &options).context("loading the repositories")?;
+        let report = analyze(&Inputs {
+            state: &snapshot.state,
+            x86: &snapshot.x86,
+            target: &snapshot.target,
+            blacklist: &blacklist,
+        });
+        let sections = cli.sections();
+        if cli.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report.to_json(&sections))?
+            );
+        } else {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            print!("{}", render_human(&report, &sections, color));
+        }
+        Ok(EXIT_OK)
+    })
+}

@@ -99,7 +99,10 @@ pub fn init_logging(common: &CommonArgs) {
 
 /// Runs a binary's body: prints completions when asked, sets up logging, and maps the
 /// result to an exit code. Errors become one `error: ...` line with their causes joined.
-pub fn run<C: CommandFactory>(common: &CommonArgs, body: impl FnOnce() -> anyhow::Result<u8>) -> ExitCode {
+pub fn run<C: CommandFactory>(
+    common: &CommonArgs,
+    body: impl FnOnce() -> anyhow::Result<u8>,
+) -> ExitCode {
     if let Some(shell) = common.completions {
         let mut cmd = C::command();
         let name = cmd.get_name().to_owned();

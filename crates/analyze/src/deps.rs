@@ -1,0 +1,65 @@
+//! Runtime dependencies of target packages that the target repositories cannot meet.
+
+use archport_repodb::Index;
+use archport_vercmp::Relation;
+
+use crate::report::{BrokenDep, Candidate, Report, UnsatisfiedDep};
+
+/// Checks every `%DEPENDS%` entry of every target package against the target repositories:
+/// nothing offers the name (broken), or something does but at no fitting version
+/// (unsatisfied). Make- and checkdepends are not checked: they break builds, not installs,
+/// and `generate-build-list` resolves them.
+pub(crate) fn check_dependencies(target: &Index, report: &mut Report) {
+    for pkg in target.packages() {
+        for text in pkg.depends() {
+            let Ok(relation) = text.parse::<Relation>() else {
+                report.broken_deps.push(BrokenDep {
+                    name: pkg.name().into(),
+                    pkgbase: pkg.base().into(),
+                    repo: pkg.repo().into(),
+                    version: pkg.version().into(),
+                    dependency: text.into(),
+                });
+                continue;
+            };
+            if target.providers_of(&relation).next().is_some() {
+                continue;
+            }
+            let mut candidates: Vec<Candidate> = target
+                .all_named(&relation.name)
+                .map(|p| Candidate {
+                    package: p.name().into(),
+                    version: Some(p.version().into()),
+                })
+                .chain(target.providers(&relation.name).map(|p| Candidate {
+                    package: p.package.name().into(),
+                    version: p.version.map(Into::into),
+                }))
+                .collect();
+            candidates.sort();
+            candidates.dedup();
+            if candidates.is_empty() {
+                report.broken_deps.push(BrokenDep {
+                    name: pkg.name().into(),
+                    pkgbase: pkg.base().into(),
+                    repo: pkg.repo().into(),
+                    version: pkg.version().into(),
+                    dependency: text.into(),
+                });
+                continue;
+            }
+            let soname_drift = relation.name.contains(".so")
+                && relation.constraint.is_some()
+                && candidates.iter().any(|c| c.version.is_some());
+            report.unsatisfied_deps.push(UnsatisfiedDep {
+                name: pkg.name().into(),
+                pkgbase: pkg.base().into(),
+                repo: pkg.repo().into(),
+                version: pkg.version().into(),
+                dependency: text.into(),
+                candidates,
+                soname_drift,
+            });
+        }
+    }
+}

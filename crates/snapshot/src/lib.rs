@@ -1,0 +1,143 @@
+//! Both sides at once: the x86_64 and target sync databases and the x86_64 state
+//! repository, fetched concurrently and loaded into indexes.
+//!
+//! `repo-analyze` and `generate-build-list` start from the same picture of the world;
+//! this crate is the one place that decides how it is fetched and where it is cached:
+//! databases in `{workdir}/cache/`, the state repository in `{workdir}/state/`.
+
+use std::path::PathBuf;
+
+use archport_config::{Config, repo_of_db_url};
+use archport_repodb::{DbSource, Downloaded, FetchStatus, Index, download_all_blocking, load_dbs};
+use archport_state::{State, SyncOutcome, open_existing, sync_state_repo};
+
+/// How to fetch the snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// No network: cached databases and the existing state checkout.
+    pub offline: bool,
+    /// Target database URLs replacing the configured ones (`--arm-urls`).
+    pub target_urls: Option<Vec<String>>,
+}
+
+/// Loading the snapshot failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// A database could not be downloaded (or is not cached, offline).
+    #[error(transparent)]
+    Download(#[from] archport_repodb::DownloadError),
+    /// A database could not be read.
+    #[error(transparent)]
+    Db(#[from] archport_repodb::DbError),
+    /// The state repository could not be synced or read.
+    #[error("state repository: {0}")]
+    State(#[from] archport_state::StateError),
+    /// The state sync thread died.
+    #[error("state repository: sync thread panicked")]
+    Panicked,
+}
+
+/// The x86_64 side, the target side, and how they were obtained.
+pub struct Snapshot {
+    /// x86_64 sync databases of the configured repos.
+    pub x86: Index,
+    /// The port's sync databases.
+    pub target: Index,
+    /// The state repository's x86_64 and any entries for the configured repos.
+    pub state: State,
+    /// Every database fetched, x86_64 first, in configuration order.
+    pub downloads: Vec<Downloaded>,
+    /// What syncing the state repository did (`None` offline).
+    pub state_sync: Option<SyncOutcome>,
+}
+
+impl Snapshot {
+    /// How many databases were transferred (not confirmed unchanged, not offline).
+    pub fn downloaded_count(&self) -> usize {
+        self.downloads
+            .iter()
+            .filter(|d| d.status == FetchStatus::Downloaded)
+            .count()
+    }
+}
+
+/// The state checkout directory of a configuration.
+pub fn state_dir(config: &Config) -> PathBuf {
+    config.paths.workdir.join("state")
+}
+
+/// The database cache directory of a configuration.
+pub fn cache_dir(config: &Config) -> PathBuf {
+    config.paths.workdir.join("cache")
+}
+
+/// The database sources of both sides: x86_64 first, then the target.
+pub fn sources(config: &Config, options: &Options) -> (Vec<DbSource>, Vec<DbSource>) {
+    let x86 = config
+        .repos
+        .iter()
+        .map(|repo| DbSource {
+            repo: repo.clone(),
+            url: config.x86_db_url(repo),
+        })
+        .collect();
+    let target = match &options.target_urls {
+        Some(urls) => urls
+            .iter()
+            .map(|url| DbSource {
+                repo: repo_of_db_url(url),
+                url: url.clone(),
+            })
+            .collect(),
+        None => config
+            .target_db_urls()
+            .into_iter()
+            .map(|(repo, url)| DbSource { repo, url })
+            .collect(),
+    };
+    (x86, target)
+}
+
+/// Fetches and loads both sides: the databases download while the state repository syncs.
+pub fn load(config: &Config, options: &Options) -> Result<Snapshot, SnapshotError> {
+    let (x86_sources, target_sources) = sources(config, options);
+    let all: Vec<DbSource> = x86_sources.iter().chain(&target_sources).cloned().collect();
+    let state_path = state_dir(config);
+
+    let (downloads, state) = std::thread::scope(|scope| {
+        let state_thread =
+            scope.spawn(|| -> Result<(State, Option<SyncOutcome>), SnapshotError> {
+                let outcome = if options.offline {
+                    open_existing(&state_path)?;
+                    None
+                } else {
+                    Some(sync_state_repo(&config.x86.state_repo, &state_path)?)
+                };
+                let state = State::read(&state_path, &config.repos, "x86_64")?;
+                Ok((state, outcome))
+            });
+        let downloads = download_all_blocking(&all, &cache_dir(config), options.offline);
+        let state = state_thread.join().unwrap_or(Err(SnapshotError::Panicked));
+        (downloads, state)
+    });
+    let downloads = downloads?;
+    let (state, state_sync) = state?;
+
+    let (x86_files, target_files): (Vec<_>, Vec<_>) = downloads
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (i, d.file.clone()))
+        .partition(|(i, _)| *i < x86_sources.len());
+    let strip = |v: Vec<(usize, archport_repodb::DbFile)>| {
+        v.into_iter().map(|(_, f)| f).collect::<Vec<_>>()
+    };
+    let x86 = Index::new(load_dbs(&strip(x86_files))?);
+    let target = Index::new(load_dbs(&strip(target_files))?);
+    Ok(Snapshot {
+        x86,
+        target,
+        state,
+        downloads,
+        state_sync,
+    })
+}
