@@ -1,0 +1,204 @@
+//! Fetching PKGBUILDs on a bounded pool of threads and reading their `.SRCINFO`.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use archport_pkgsrc::{
+    FetchMode, FetchOutcome, FetchRequest, Makepkg, SrcInfo, aur_url, fetch, packaging_url,
+    read_srcinfo,
+};
+use archport_vercmp::PkgName;
+
+use crate::candidate::Candidate;
+use crate::console::Console;
+
+/// What the fetch step needs to know.
+pub(crate) struct FetchContext<'a> {
+    /// `{workdir}/pkgbuilds`.
+    pub pkgbuilds: PathBuf,
+    /// Target `CARCH`, for merging `.SRCINFO`.
+    pub arch: &'a str,
+    /// Official packaging URL template (`{path}`).
+    pub packaging_url: &'a str,
+    /// AUR URL template (`{pkgbase}`).
+    pub aur_url: &'a str,
+    /// How to run `makepkg --printsrcinfo` for checkouts without `.SRCINFO`.
+    pub makepkg: Makepkg,
+    /// `--no-update`: use existing checkouts, no git.
+    pub no_update: bool,
+    /// At most this many fetches at once.
+    pub jobs: usize,
+    /// Where progress goes.
+    pub console: &'a Console,
+}
+
+/// A fetch to run: what the worker thread needs, owned.
+struct Job {
+    index: usize,
+    pkgbase: PkgName,
+    version: String,
+    commit: Option<String>,
+    mode: FetchMode,
+    url: String,
+}
+
+/// The mode and URL of a candidate's fetch.
+pub(crate) fn plan_fetch(
+    ctx: &FetchContext<'_>,
+    c: &Candidate,
+) -> Result<(FetchMode, String), String> {
+    let name = PkgName::new(c.name()).map_err(|e| e.to_string())?;
+    let mode = if c.entry.use_local {
+        FetchMode::Local
+    } else if ctx.no_update {
+        FetchMode::NoUpdate
+    } else if c.entry.use_aur {
+        FetchMode::Aur
+    } else if c.entry.force_latest {
+        FetchMode::Latest
+    } else {
+        FetchMode::Tag
+    };
+    let url = match mode {
+        FetchMode::Aur => aur_url(ctx.aur_url, &name),
+        _ => packaging_url(ctx.packaging_url, &name),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok((mode, url))
+}
+
+/// Fetches the candidates at `indices` concurrently (at most `ctx.jobs` at once), printing
+/// each progress line whole when its package is done, then reads each `.SRCINFO` into the
+/// candidate. A failure marks the candidate skipped with the reason; the returned list
+/// names the failures `(pkgbase, reason)`.
+pub(crate) fn fetch_all(
+    ctx: &FetchContext<'_>,
+    candidates: &mut [Candidate],
+    indices: &[usize],
+) -> Vec<(String, String)> {
+    let mut failures = Vec::new();
+    let mut jobs = Vec::new();
+    for &i in indices {
+        let c = &candidates[i];
+        match plan_fetch(ctx, c).and_then(|(mode, url)| {
+            Ok(Job {
+                index: i,
+                pkgbase: PkgName::new(c.name()).map_err(|e| e.to_string())?,
+                version: c.entry.version.clone(),
+                commit: c.state_commit.clone(),
+                mode,
+                url,
+            })
+        }) {
+            Ok(job) => jobs.push(job),
+            Err(reason) => failures.push((i, reason)),
+        }
+    }
+    if !jobs.is_empty() {
+        let _ = std::fs::create_dir_all(&ctx.pkgbuilds);
+    }
+    let bar = ctx
+        .console
+        .progress(jobs.len() as u64, "Fetching PKGBUILDs");
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, Result<(FetchOutcome, SrcInfo), String>)>();
+    let workers = ctx.jobs.max(1).min(jobs.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let jobs = &jobs;
+            let next = &next;
+            scope.spawn(move || {
+                loop {
+                    let n = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(job) = jobs.get(n) else { break };
+                    let result = run_job(ctx, job);
+                    if tx.send((job.index, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (index, result) in rx {
+            bar.inc(1);
+            match result {
+                Ok((outcome, srcinfo)) => {
+                    ctx.console.line_above(&bar, &outcome.progress.to_string());
+                    for warning in &outcome.warnings {
+                        ctx.console.warn(&warning.to_string());
+                    }
+                    if !outcome.carried_changes.is_empty() {
+                        ctx.console.line_above(
+                            &bar,
+                            &format!(
+                                "  {}: local changes carried over: {}",
+                                candidates[index].name(),
+                                outcome.carried_changes.join(", ")
+                            ),
+                        );
+                    }
+                    apply(&mut candidates[index], &outcome, srcinfo);
+                }
+                Err(reason) => failures.push((index, reason)),
+            }
+        }
+    });
+    bar.finish_and_clear();
+    failures.sort();
+    failures
+        .into_iter()
+        .map(|(i, reason)| {
+            let c = &mut candidates[i];
+            ctx.console.warn(&format!("{}: {reason}", c.name()));
+            c.skip(format!("fetch failed: {reason}"));
+            (c.name().to_owned(), reason)
+        })
+        .collect()
+}
+
+fn run_job(ctx: &FetchContext<'_>, job: &Job) -> Result<(FetchOutcome, SrcInfo), String> {
+    let outcome = fetch(&FetchRequest {
+        pkgbase: &job.pkgbase,
+        version: &job.version,
+        commit: job.commit.as_deref(),
+        mode: job.mode,
+        url: job.url.clone(),
+        dest_root: &ctx.pkgbuilds,
+    })
+    .map_err(|e| e.to_string())?;
+    let srcinfo = read_srcinfo(&outcome.dir, ctx.arch, &ctx.makepkg).map_err(|e| e.to_string())?;
+    if srcinfo.pkgbase != job.pkgbase.as_str() {
+        return Err(format!(
+            "{}: .SRCINFO is for pkgbase {:?}",
+            outcome.dir.display(),
+            srcinfo.pkgbase
+        ));
+    }
+    Ok((outcome, srcinfo))
+}
+
+/// Replaces the database metadata with the `.SRCINFO`'s.
+pub(crate) fn apply(c: &mut Candidate, outcome: &FetchOutcome, s: SrcInfo) {
+    let e = &mut c.entry;
+    if e.use_aur || e.use_local || e.force_latest || e.version.is_empty() {
+        e.version = s.version.clone();
+        e.tag = None;
+        if e.x86_version.is_empty() {
+            e.x86_version = s.version.clone();
+        }
+    }
+    if let Some(commit) = &outcome.commit {
+        e.commit = Some(commit.clone());
+    } else if e.use_local {
+        e.commit = None;
+    }
+    e.pkgnames = s.pkgnames;
+    e.depends = s.depends;
+    e.makedepends = s.makedepends;
+    e.checkdepends = s.checkdepends;
+    e.provides = s.provides;
+    e.ignorearch = s.needs_ignorearch;
+    c.has_srcinfo = true;
+}

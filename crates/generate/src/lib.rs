@@ -1,0 +1,21 @@
+//! `generate-build-list`: compares x86_64 with the port, fetches the PKGBUILDs that need
+//! building, adds missing dependencies, orders everything and writes the build list.
+//!
+//! The pipeline, one module per step:
+//! [`select`] (what needs building) -> [`fetching`] (PKGBUILDs at the right version, in
+//! parallel) -> [`missing`] (dependencies the target lacks, recursively) -> [`ordering`]
+//! (graph edges, cycle-aware order) -> the `packages_to_build.json` entries.
+
+mod candidate;
+mod console;
+mod fetching;
+mod missing;
+mod ordering;
+mod run;
+mod select;
+
+pub use candidate::{Candidate, Origin};
+pub use console::Console;
+pub use ordering::describe_entry;
+pub use run::{GenerateError, Options, Outcome, run};
+pub use select::MissingPackage;

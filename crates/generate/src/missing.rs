@@ -1,0 +1,153 @@
+//! Missing dependencies: relations of listed packages that no target package satisfies but
+//! an x86_64 package does. Their pkgbases join the list, recursively.
+
+use std::collections::HashMap;
+
+use archport_repodb::split_provision;
+use archport_vercmp::{PkgName, Relation, satisfies};
+
+use crate::candidate::{Candidate, Origin};
+use crate::select::{World, entry_from_state, target_versions};
+
+/// Who in the list offers which name: `(candidate index, offered version)`.
+pub(crate) struct ListProviders {
+    by_name: HashMap<String, Vec<(usize, Option<String>)>>,
+}
+
+impl ListProviders {
+    /// Indexes the pkgnames (at the version to be built) and provisions of `candidates`.
+    pub(crate) fn new(candidates: &[Candidate]) -> ListProviders {
+        let mut by_name: HashMap<String, Vec<(usize, Option<String>)>> = HashMap::new();
+        for (i, c) in candidates.iter().enumerate() {
+            for name in &c.entry.pkgnames {
+                by_name
+                    .entry(name.clone())
+                    .or_default()
+                    .push((i, Some(c.entry.version.clone())));
+            }
+            for provision in &c.entry.provides {
+                let (name, version) = split_provision(provision);
+                by_name
+                    .entry(name.to_owned())
+                    .or_default()
+                    .push((i, version.map(str::to_owned)));
+            }
+        }
+        ListProviders { by_name }
+    }
+
+    /// The first listed candidate satisfying `relation`, other than `except`.
+    pub(crate) fn provider(&self, relation: &Relation, except: usize) -> Option<usize> {
+        self.by_name
+            .get(&relation.name)?
+            .iter()
+            .find_map(|(i, version)| {
+                (*i != except && satisfies(relation, &relation.name, version.as_deref()))
+                    .then_some(*i)
+            })
+    }
+}
+
+/// Adds the pkgbases the candidates at `check` need and the target lacks; returns the
+/// indices of the candidates added (to be fetched and checked in turn). A dependent whose
+/// missing dependency is blacklisted is skipped with the reason.
+pub(crate) fn add_missing(
+    world: &World<'_>,
+    candidates: &mut Vec<Candidate>,
+    check: &[usize],
+    warn: &mut dyn FnMut(String),
+) -> Vec<usize> {
+    let arm = target_versions(world.target);
+    let mut providers = ListProviders::new(candidates);
+    let mut added = Vec::new();
+    for &i in check {
+        if candidates[i].skipped() {
+            continue;
+        }
+        let relations: Vec<(crate::candidate::RelationKind, String)> = candidates[i]
+            .relations()
+            .map(|(k, r)| (k, r.to_owned()))
+            .collect();
+        for (kind, text) in relations {
+            let Ok(relation) = text.parse::<Relation>() else {
+                warn(format!(
+                    "{}: cannot parse {} entry {text:?}",
+                    candidates[i].name(),
+                    kind.as_str()
+                ));
+                continue;
+            };
+            if world.target.providers_of(&relation).next().is_some() {
+                continue;
+            }
+            if let Some(p) = providers.provider(&relation, i) {
+                if candidates[p].skipped() && candidates[p].origin != Origin::Named {
+                    let reason = format!(
+                        "{} {text} needs {}, which is skipped ({})",
+                        kind.as_str(),
+                        candidates[p].name(),
+                        candidates[p].entry.skip_reason.clone().unwrap_or_default()
+                    );
+                    candidates[i].skip(reason);
+                }
+                continue;
+            }
+            let dependent = candidates[i].name().to_owned();
+            let Some(pkg) = world.x86.providers_of(&relation).next() else {
+                // A sibling of the same pkgbase may provide it; that is not missing.
+                if candidates[i].entry.pkgnames.contains(&relation.name) {
+                    continue;
+                }
+                warn(format!(
+                    "{dependent}: {} {text} is provided by nothing on x86_64 or the target",
+                    kind.as_str()
+                ));
+                continue;
+            };
+            let base = pkg.base();
+            if base == dependent {
+                continue;
+            }
+            let Some(state) = PkgName::new(base).ok().and_then(|b| world.state.get(&b)) else {
+                warn(format!(
+                    "{dependent}: {} {text}: {base} is not in the state repository",
+                    kind.as_str()
+                ));
+                continue;
+            };
+            if state.any || pkg.arch() == "any" {
+                warn(format!(
+                    "{dependent}: {} {text} needs ARCH=any package {}, which the target lacks",
+                    kind.as_str(),
+                    pkg.name()
+                ));
+                continue;
+            }
+            if world.bootstrap_only.iter().any(|b| b == base) {
+                warn(format!(
+                    "{dependent}: {} {text} needs {base}, which is left to bootstrap-toolchain",
+                    kind.as_str()
+                ));
+                continue;
+            }
+            let mut entry = entry_from_state(state, world.x86, arm.get(base).copied());
+            if let Some(reason) = world
+                .blacklist
+                .reason(base, entry.pkgnames.iter().map(String::as_str))
+            {
+                candidates[i].skip(format!("{} {text} needs {base}, {reason}", kind.as_str()));
+                continue;
+            }
+            entry.added_reason = Some(format!("{} of {dependent}", kind.as_str()));
+            candidates.push(Candidate {
+                state_commit: Some(state.commit.clone()),
+                entry,
+                origin: Origin::Dependency(format!("{} of {dependent}", kind.as_str())),
+                has_srcinfo: false,
+            });
+            added.push(candidates.len() - 1);
+            providers = ListProviders::new(candidates);
+        }
+    }
+    added
+}

@@ -1,0 +1,114 @@
+//! generate-build-list: what the port must build, in order, as packages_to_build.json.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use archport_cli::{CommonArgs, EXIT_ERROR, EXIT_OK, UsageError};
+use archport_generate::{Console, Options, Outcome, run};
+use clap::Parser;
+
+/// Compare x86_64 Arch Linux with the port, fetch the PKGBUILDs that need building, add
+/// missing dependencies, order everything by dependencies and write the build list.
+#[derive(Parser, Debug)]
+#[command(version, max_term_width = 100)]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+
+    /// Build these pkgbases or pkgnames, whatever their versions
+    #[arg(long, value_name = "PKG", num_args = 1..)]
+    packages: Vec<String>,
+    /// Use pkgbuilds/<name>/ as it is (with --packages)
+    #[arg(long, requires = "packages", conflicts_with = "aur")]
+    local: bool,
+    /// Fetch the named packages from the AUR (with --packages)
+    #[arg(long, requires = "packages")]
+    aur: bool,
+    /// Use the packaging repo's newest commit instead of the version tag
+    #[arg(long)]
+    use_latest: bool,
+    /// List every pkgbase of this repository, whatever its version
+    #[arg(long, value_name = "REPO", value_parser = ["core", "extra"], conflicts_with = "packages")]
+    rebuild_repo: Option<String>,
+    /// Print the pkgbases the target lacks as JSON on stdout; write no build list
+    #[arg(long)]
+    missing_packages: bool,
+    /// No git, no downloads: cached databases and existing checkouts
+    #[arg(long)]
+    no_update: bool,
+    /// Build list path [default: {workdir}/packages_to_build.json]
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Fetch nothing, write nothing: print what would be fetched and the ordered list
+    #[arg(long)]
+    dry_run: bool,
+    /// Concurrent PKGBUILD fetches
+    #[arg(long, short, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: u16,
+    /// Exit 1 when any PKGBUILD fetch failed
+    #[arg(long)]
+    strict: bool,
+    /// Blacklist file [default: blacklist.txt when present]
+    #[arg(long, value_name = "FILE")]
+    blacklist: Option<PathBuf>,
+    /// Target database URLs, replacing the configured target mirror
+    #[arg(long, value_name = "URL", num_args = 1..)]
+    arm_urls: Option<Vec<String>>,
+}
+
+fn command_line() -> String {
+    let mut args = std::env::args();
+    let program = args
+        .next()
+        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
+        .unwrap_or_else(|| "generate-build-list".into());
+    std::iter::once(program).chain(args).collect::<Vec<_>>().join(" ")
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    archport_cli::run::<Cli>(&cli.common, || {
+        if cli.missing_packages && cli.dry_run {
+            return Err(UsageError("--missing-packages and --dry-run cannot be combined".into()).into());
+        }
+        let config = cli.common.load_config()?;
+        let options = Options {
+            packages: cli.packages.clone(),
+            local: cli.local,
+            aur: cli.aur,
+            use_latest: cli.use_latest,
+            rebuild_repo: cli.rebuild_repo.clone(),
+            missing_packages: cli.missing_packages,
+            no_update: cli.no_update,
+            output: cli.output.clone(),
+            dry_run: cli.dry_run,
+            jobs: usize::from(cli.jobs),
+            strict: cli.strict,
+            blacklist: cli.blacklist.clone(),
+            arm_urls: cli.arm_urls.clone(),
+            command_line: command_line(),
+        };
+        let console = Console::stderr(cli.common.quiet);
+        match run(&config, &options, &console)? {
+            Outcome::Missing(missing) => {
+                println!("{}", serde_json::to_string_pretty(&missing)?);
+                let blacklisted = missing.iter().filter(|m| m.blacklisted).count();
+                console.line(&format!(
+                    "{} pkgbases missing from the target ({blacklisted} of them blacklisted)",
+                    missing.len()
+                ));
+                Ok(EXIT_OK)
+            }
+            Outcome::DryRun { list } => {
+                for e in &list.packages {
+                    println!("{}", archport_generate::describe_entry(e));
+                }
+                Ok(EXIT_OK)
+            }
+            Outcome::Written { path, list, failures } => {
+                console.line(&format!("Wrote {} entries to {}", list.packages.len(), path.display()));
+                Ok(if cli.strict && !failures.is_empty() { EXIT_ERROR } else { EXIT_OK })
+            }
+        }
+    })
+}
