@@ -1,1 +1,39 @@
-//! placeholder
+//! Arch Linux sync databases: download them with caching, read the `.db` archives, and look
+//! packages up by name, pkgbase and provision.
+//!
+//! ```no_run
+//! use archport_repodb::{DbSource, Index, db_url, download_all_blocking, load_dbs};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mirror = "https://geo.mirror.pkgbuild.com";
+//! let sources: Vec<DbSource> = ["core", "extra"]
+//!     .iter()
+//!     .map(|repo| DbSource { repo: repo.to_string(), url: db_url(mirror, repo, "x86_64") })
+//!     .collect();
+//! let cached = download_all_blocking(&sources, "work/cache".as_ref(), false)?;
+//! let files: Vec<_> = cached.into_iter().map(|d| d.file).collect();
+//! let index = Index::new(load_dbs(&files)?);
+//! println!("glibc is {:?}", index.pkgbase_version("glibc"));
+//! # Ok(()) }
+//! ```
+
+mod archive;
+mod compression;
+mod desc;
+mod download;
+mod error;
+mod index;
+mod load;
+mod package;
+mod tar_header;
+
+pub use download::{
+    DbSource, DownloadError, Downloaded, FetchStatus, cache_file_name, db_url, download_all,
+    download_all_blocking,
+};
+pub use error::{DbError, DbErrorKind};
+pub use index::{Index, PkgBase, Provider};
+pub use load::{DbFile, load_dbs, read_db, read_db_bytes, read_db_file};
+pub use package::{
+    ListField, Package, PackageFields, PackageTooLarge, StrList, optdepend_relation,
+    split_provision,
+};

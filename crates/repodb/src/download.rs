@@ -1,0 +1,487 @@
+//! Downloading sync databases into a cache directory, concurrently, with conditional GET so
+//! that an unchanged mirror costs one small `304 Not Modified` per database.
+//!
+//! Each URL has a fixed file name in the cache ([`cache_file_name`]) and a sidecar
+//! `<name>.meta` holding the `ETag` and `Last-Modified` the server sent. Files are written
+//! to a temporary name in the same directory and renamed, so an interrupted run leaves either
+//! the old copy or the new one, never half of one.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
+use tokio::io::AsyncWriteExt;
+
+use crate::load::DbFile;
+
+/// Downloads running at once; a handful of databases per run, so this only guards against
+/// a configuration listing many.
+const MAX_CONCURRENT: usize = 8;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest silence while reading a response before giving up.
+const READ_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// One database to download: its repository name and URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbSource {
+    /// Repository name (`core`, `extra`, ...).
+    pub repo: String,
+    /// The database's URL, usually from [`db_url`].
+    pub url: String,
+}
+
+/// How a database came to be in the cache this time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FetchStatus {
+    /// The server sent a new copy (200).
+    Downloaded,
+    /// The server confirmed the cached copy (304).
+    NotModified,
+    /// Offline mode: the cached copy was used without asking.
+    Offline,
+}
+
+/// A database now in the cache.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Downloaded {
+    /// The cached file, its repository and URL, ready for [`crate::load_dbs`].
+    pub file: DbFile,
+    /// Whether it was downloaded, confirmed, or taken as is.
+    pub status: FetchStatus,
+}
+
+/// Downloading a database failed; every variant names the URL.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    /// The URL cannot be parsed or has no host.
+    #[error("{url}: invalid URL: {detail}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it is invalid.
+        detail: String,
+    },
+    /// The request did not complete (connection refused, timeout, broken transfer).
+    #[error("{url}: download failed: {detail}")]
+    Request {
+        /// The URL requested.
+        url: String,
+        /// The error and its causes on one line.
+        detail: String,
+    },
+    /// The server answered with an error status.
+    #[error("{url}: download failed: HTTP {status}")]
+    Status {
+        /// The URL requested.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+    },
+    /// Writing to the cache failed.
+    #[error("{url}: cannot write {}: {error}", path.display())]
+    Cache {
+        /// The URL being downloaded.
+        url: String,
+        /// The file or directory that could not be written.
+        path: PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+    /// Offline mode, and the cache holds no copy of this URL.
+    #[error("{url}: offline and no cached copy at {}", path.display())]
+    NotCached {
+        /// The URL wanted.
+        url: String,
+        /// Where the cached copy would be.
+        path: PathBuf,
+    },
+    /// The HTTP client or the async runtime could not be set up.
+    #[error("cannot set up downloads: {0}")]
+    Setup(String),
+}
+
+/// The URL of a sync database: `{mirror}/{repo}/os/{arch}/{repo}.db`; a trailing slash on
+/// `mirror` is tolerated.
+pub fn db_url(mirror: &str, repo: &str, arch: &str) -> String {
+    format!(
+        "{}/{repo}/os/{arch}/{repo}.db",
+        mirror.trim_end_matches('/')
+    )
+}
+
+/// The cache file name for `url`: host, port if any, and path, with every character
+/// outside `[A-Za-z0-9._-]` turned into `_` (`http://m.org/core/os/x86_64/core.db` is
+/// `m.org_core_os_x86_64_core.db`).
+pub fn cache_file_name(url: &str) -> Result<String, DownloadError> {
+    let invalid = |detail: &str| DownloadError::InvalidUrl {
+        url: url.to_owned(),
+        detail: detail.to_owned(),
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("only http and https are supported"));
+    }
+    let host = parsed.host_str().ok_or_else(|| invalid("no host"))?;
+    let mut raw = host.to_owned();
+    if let Some(port) = parsed.port() {
+        raw.push_str(&format!("_{port}"));
+    }
+    raw.push_str(parsed.path());
+    if let Some(query) = parsed.query() {
+        raw.push('_');
+        raw.push_str(query);
+    }
+    Ok(raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect())
+}
+
+/// Brings every database of `sources` into `cache_dir`, concurrently, and returns them in
+/// the order of `sources`.
+///
+/// A cached copy with a validator is revalidated with `If-None-Match`/`If-Modified-Since`.
+/// With `offline`, nothing is requested and the cached copies are returned. The first
+/// failure in the order of `sources` is returned (the others still complete).
+pub async fn download_all(
+    sources: &[DbSource],
+    cache_dir: &Path,
+    offline: bool,
+) -> Result<Vec<Downloaded>, DownloadError> {
+    let jobs = sources
+        .iter()
+        .map(|source| {
+            Ok((
+                source.clone(),
+                cache_dir.join(cache_file_name(&source.url)?),
+            ))
+        })
+        .collect::<Result<Vec<_>, DownloadError>>()?;
+    if offline {
+        return jobs
+            .into_iter()
+            .map(|(source, path)| {
+                if path.is_file() {
+                    Ok(downloaded(source, path, FetchStatus::Offline))
+                } else {
+                    Err(DownloadError::NotCached {
+                        url: source.url,
+                        path,
+                    })
+                }
+            })
+            .collect();
+    }
+    if let Some((source, _)) = jobs.first() {
+        tokio::fs::create_dir_all(cache_dir)
+            .await
+            .map_err(|error| DownloadError::Cache {
+                url: source.url.clone(),
+                path: cache_dir.to_owned(),
+                error,
+            })?;
+    }
+    let client = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .user_agent(concat!("archport/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| DownloadError::Setup(error_chain(&e)))?;
+    let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (position, (source, path)) in jobs.into_iter().enumerate() {
+        let client = client.clone();
+        let permits = Arc::clone(&permits);
+        tasks.spawn(async move {
+            // The semaphore is never closed, so acquiring cannot fail.
+            let _permit = permits.acquire_owned().await;
+            let result = fetch(&client, &source.url, &path).await;
+            (
+                position,
+                result.map(|status| downloaded(source, path, status)),
+            )
+        });
+    }
+    let mut results: Vec<Option<Result<Downloaded, DownloadError>>> =
+        (0..sources.len()).map(|_| None).collect();
+    while let Some(joined) = tasks.join_next().await {
+        let (position, result) =
+            joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        results[position] = Some(result);
+    }
+    results
+        .into_iter()
+        .map(|result| {
+            result.unwrap_or_else(|| Err(DownloadError::Setup("download task lost".into())))
+        })
+        .collect()
+}
+
+/// [`download_all`] for callers without a tokio runtime: runs it on a current-thread
+/// runtime. Must not be called from within a tokio runtime.
+pub fn download_all_blocking(
+    sources: &[DbSource],
+    cache_dir: &Path,
+    offline: bool,
+) -> Result<Vec<Downloaded>, DownloadError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| DownloadError::Setup(e.to_string()))?;
+    runtime.block_on(download_all(sources, cache_dir, offline))
+}
+
+fn downloaded(source: DbSource, path: PathBuf, status: FetchStatus) -> Downloaded {
+    Downloaded {
+        file: DbFile {
+            repo: source.repo,
+            path,
+            url: Some(source.url),
+        },
+        status,
+    }
+}
+
+/// The validators remembered for a cached file.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Validators {
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
+impl Validators {
+    fn parse(text: &str) -> Validators {
+        let mut validators = Validators::default();
+        for line in text.lines() {
+            match line.split_once(": ") {
+                Some(("etag", value)) => validators.etag = Some(value.to_owned()),
+                Some(("last-modified", value)) => validators.last_modified = Some(value.to_owned()),
+                _ => {}
+            }
+        }
+        validators
+    }
+
+    fn render(&self) -> String {
+        let mut text = String::new();
+        if let Some(etag) = &self.etag {
+            text.push_str(&format!("etag: {etag}\n"));
+        }
+        if let Some(date) = &self.last_modified {
+            text.push_str(&format!("last-modified: {date}\n"));
+        }
+        text
+    }
+
+    fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+fn sidecar_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".meta");
+    path.with_file_name(name)
+}
+
+/// Validators of the cached copy, if there is a copy.
+async fn cached_validators(path: &Path) -> Option<Validators> {
+    if !tokio::fs::try_exists(path).await.unwrap_or(false) {
+        return None;
+    }
+    let text = tokio::fs::read_to_string(sidecar_path(path)).await.ok()?;
+    Some(Validators::parse(&text)).filter(|v| !v.is_empty())
+}
+
+/// Fetches `url` into `path`, conditionally when the cache has validators for it.
+async fn fetch(
+    client: &reqwest::Client,
+    url: &str,
+    path: &Path,
+) -> Result<FetchStatus, DownloadError> {
+    // Our message names the URL already.
+    let request_error = |e: reqwest::Error| DownloadError::Request {
+        url: url.to_owned(),
+        detail: error_chain(&e.without_url()),
+    };
+    let cached = cached_validators(path).await;
+    let mut request = client.get(url);
+    if let Some(validators) = &cached {
+        if let Some(etag) = &validators.etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(date) = &validators.last_modified {
+            request = request.header(IF_MODIFIED_SINCE, date);
+        }
+    }
+    let mut response = request.send().await.map_err(request_error)?;
+    let status = response.status();
+    if status == StatusCode::NOT_MODIFIED && cached.is_some() {
+        tracing::debug!(url, "not modified");
+        return Ok(FetchStatus::NotModified);
+    }
+    if status != StatusCode::OK {
+        return Err(DownloadError::Status {
+            url: url.to_owned(),
+            status: status.as_u16(),
+        });
+    }
+    let header = |name| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let validators = Validators {
+        etag: header(ETAG),
+        last_modified: header(LAST_MODIFIED),
+    };
+
+    let cache_error = |path: &Path| {
+        let url = url.to_owned();
+        let path = path.to_owned();
+        move |error| DownloadError::Cache { url, path, error }
+    };
+    let temp = temp_path(path);
+    let written = async {
+        let mut file = tokio::fs::File::create(&temp)
+            .await
+            .map_err(cache_error(&temp))?;
+        while let Some(chunk) = response.chunk().await.map_err(request_error)? {
+            file.write_all(&chunk).await.map_err(cache_error(&temp))?;
+        }
+        file.sync_all().await.map_err(cache_error(&temp))?;
+        drop(file);
+        tokio::fs::rename(&temp, path)
+            .await
+            .map_err(cache_error(path))
+    }
+    .await;
+    if let Err(error) = written {
+        // Best effort: a leftover temp file is harmless, the original error matters.
+        let _ = tokio::fs::remove_file(&temp).await;
+        return Err(error);
+    }
+
+    // The sidecar follows the file: a crash in between leaves old validators, which only
+    // cost one unconditional download next time.
+    let sidecar = sidecar_path(path);
+    if validators.is_empty() {
+        match tokio::fs::remove_file(&sidecar).await {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(cache_error(&sidecar)(error));
+            }
+            _ => {}
+        }
+    } else {
+        write_atomically(&sidecar, validators.render().as_bytes())
+            .await
+            .map_err(cache_error(&sidecar))?;
+    }
+    tracing::debug!(url, path = %path.display(), "downloaded");
+    Ok(FetchStatus::Downloaded)
+}
+
+/// A temporary name beside `path`, unique within this process and across processes.
+fn temp_path(path: &Path) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    path.with_file_name(name)
+}
+
+async fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let temp = temp_path(path);
+    let result = async {
+        let mut file = tokio::fs::File::create(&temp).await?;
+        file.write_all(contents).await?;
+        file.sync_all().await?;
+        drop(file);
+        tokio::fs::rename(&temp, path).await
+    }
+    .await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(&temp).await;
+    }
+    result
+}
+
+/// An error and its causes on one line (reqwest puts "connection refused" in the causes).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_cache_names() {
+        assert_eq!(
+            db_url("https://geo.mirror.pkgbuild.com/", "core", "x86_64"),
+            "https://geo.mirror.pkgbuild.com/core/os/x86_64/core.db"
+        );
+        assert_eq!(
+            db_url("http://127.0.0.1:8080/arch", "extra", "aarch64"),
+            "http://127.0.0.1:8080/arch/extra/os/aarch64/extra.db"
+        );
+        assert_eq!(
+            cache_file_name("http://127.0.0.1:8080/arch/extra/os/aarch64/extra.db").unwrap(),
+            "127.0.0.1_8080_arch_extra_os_aarch64_extra.db"
+        );
+        assert_eq!(
+            cache_file_name("https://m.org/a+b/core.db?x=1").unwrap(),
+            "m.org_a_b_core.db_x_1"
+        );
+        let err = cache_file_name("ftp://m.org/core.db").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("ftp://m.org/core.db: invalid URL"),
+            "{err}"
+        );
+        assert!(cache_file_name("not a url").is_err());
+    }
+
+    #[test]
+    fn validators_round_trip() {
+        let validators = Validators {
+            etag: Some("\"abc\"".into()),
+            last_modified: Some("Wed, 21 Oct 2015 07:28:00 GMT".into()),
+        };
+        assert_eq!(Validators::parse(&validators.render()), validators);
+        assert!(Validators::parse("junk\n").is_empty());
+    }
+
+    #[test]
+    fn temp_files_sit_beside_the_target() {
+        let temp = temp_path(Path::new("/cache/core.db"));
+        assert_eq!(temp.parent(), Some(Path::new("/cache")));
+        assert_ne!(temp, temp_path(Path::new("/cache/core.db")));
+    }
+}
