@@ -1,5 +1,6 @@
 //! The configuration model: the TOML shape (raw) and the resolved values.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -112,6 +113,8 @@ pub struct Upload {
     pub bucket: String,
     /// Root of the local repository tree (`local` backend).
     pub local_dir: PathBuf,
+    /// Where each repository's packages are published (`core` -> `core-testing`).
+    pub repo_map: BTreeMap<String, String>,
 }
 
 /// Toolchain packages left to `bootstrap-toolchain`.
@@ -193,6 +196,7 @@ struct RawUpload {
     command: Option<String>,
     bucket: Option<String>,
     local_dir: Option<PathBuf>,
+    repo_map: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -275,6 +279,10 @@ impl RawConfig {
             None => chroot.join("pacman-cache"),
         };
         let workdir = dir(self.paths.workdir, ".");
+        let repo_map = self
+            .upload
+            .repo_map
+            .unwrap_or_else(|| repos.iter().map(|r| (r.clone(), format!("{r}-testing"))).collect());
         let t = self.tools;
         Ok(Config {
             arch,
@@ -321,6 +329,7 @@ impl RawConfig {
                     .bucket
                     .unwrap_or_else(|| "arch-linux-repos.drzee.net".into()),
                 local_dir: workdir.join(self.upload.local_dir.unwrap_or_else(|| "repo".into())),
+                repo_map,
             },
             bootstrap: Bootstrap {
                 only: self.bootstrap.only.unwrap_or_else(|| {
