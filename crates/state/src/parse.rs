@@ -163,7 +163,7 @@ const MIN_FILES_PER_WORKER: usize = 2048;
 const MAX_WORKERS: usize = 4;
 
 fn worker_count(files: usize) -> usize {
-    let cores = std::env::var("W").ok().and_then(|w| w.parse().ok()).unwrap_or(2);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     cores
         .min(MAX_WORKERS)
         .min(files / MIN_FILES_PER_WORKER)

@@ -1,0 +1,3 @@
+//! `build-packages`: turns `packages_to_build.json` into published packages.
+
+pub mod logs;
