@@ -1,0 +1,53 @@
+//! Scheduler throughput on the real full-size world (`--rebuild-repo extra`, about 11,300
+//! jobs): making the jobs from the build-list entries, building the scheduler (priorities),
+//! and driving a whole simulated run through it (every job started and finished once).
+
+#[path = "../../plan/benches/support/full_world.rs"]
+mod full_world;
+#[path = "support/world_jobs.rs"]
+mod world_jobs;
+
+use std::hint::black_box;
+
+use archport_schedule::{Scheduler, jobs_from_entries, simulate_with};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn full_world(c: &mut Criterion) {
+    let infos = match world_jobs::read_infos() {
+        Ok(infos) => infos,
+        Err(e) => panic!("reading {}: {e}", full_world::SRCINFO_ARCHIVE),
+    };
+    let world = match world_jobs::world_jobs(&infos, true) {
+        Ok(world) => world,
+        Err(e) => panic!("full world jobs: {e}"),
+    };
+    let jobs = &world.jobs;
+    let durations = world_jobs::simulated_durations(jobs);
+    let scheduler = || match Scheduler::with_job_weights(jobs, &durations) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    let entries = match world_jobs::entries_of(&infos, &world.order, true) {
+        Ok(entries) => entries,
+        Err(e) => panic!("{e}"),
+    };
+    let mut group = c.benchmark_group("schedule/full_world");
+    group.sample_size(20);
+    group.bench_function("jobs_from_entries", |b| {
+        b.iter(|| jobs_from_entries(black_box(&entries)))
+    });
+    group.bench_function("new", |b| b.iter(scheduler));
+    for slots in [1, 8] {
+        group.bench_function(format!("run_{slots}_slots"), |b| {
+            b.iter_batched(
+                scheduler,
+                |s| simulate_with(black_box(s), &durations, slots),
+                criterion::BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, full_world);
+criterion_main!(benches);

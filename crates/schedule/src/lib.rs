@@ -1,0 +1,19 @@
+//! Which build-list step `build-packages` starts next.
+//!
+//! [`jobs_from_list`] turns a build list into jobs and the dependencies between them;
+//! a [`Scheduler`] holds the state of one run (ready set, running, built, failed, blocked)
+//! and offers the ready job heading the heaviest remaining chain of builds, weighted by
+//! previous build durations. [`simulate`] and [`lower_bound`] measure how close that gets
+//! to the best possible makespan. Pure logic: no I/O, no clock, no async; the build
+//! orchestrator drives it.
+
+mod error;
+mod jobs;
+mod priority;
+mod scheduler;
+mod simulate;
+
+pub use error::ScheduleError;
+pub use jobs::{Job, SkippedProvider, jobs_from_entries, jobs_from_list};
+pub use scheduler::{Counts, JobState, Outcome, Scheduler, default_weight, quantile_weight};
+pub use simulate::{Schedule, critical_path, lower_bound, simulate, simulate_with};
