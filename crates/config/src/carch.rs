@@ -15,5 +15,5 @@ pub fn carch_from_makepkg_conf(path: &Path) -> Option<String> {
             value.trim_matches(|c| c == '"' || c == '\'').to_owned()
         })
         .filter(|value| !value.is_empty())
-        .last()
+        .next_back()
 }

@@ -15,6 +15,7 @@ mod config;
 mod db;
 mod demo;
 mod error;
+mod fake_devtools;
 mod git_util;
 mod hash;
 mod packaging;
@@ -34,6 +35,7 @@ pub use db::{
 };
 pub use demo::demo;
 pub use error::WorldError;
+pub use fake_devtools::fake_devtools_dir;
 pub use packaging::{aur_repo_path, gitlab_path, packaging_repo_path};
 pub use pkgbuild::{PACKAGER, PAYLOAD_DIR, render_pkgbuild, render_srcinfo};
 pub use realdata::{RealDataOptions, RealDataWorld, RealPkgbase, TargetChange, default_data_dir};

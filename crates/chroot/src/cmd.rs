@@ -1,0 +1,193 @@
+//! One external command as data: printed by `--dry-run`, run by [`crate::run`].
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::PathBuf;
+
+/// An external command: program, argument vector, working directory and extra environment.
+///
+/// Commands are data first so that `--dry-run` prints exactly what a real run spawns; they
+/// are always spawned from the argument vector, never through a shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cmd {
+    /// The program, a path or a name looked up in `PATH`.
+    pub program: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// The working directory, `None` for the caller's.
+    pub cwd: Option<PathBuf>,
+    /// Variables added to the inherited environment.
+    pub env: Vec<(String, String)>,
+}
+
+impl Cmd {
+    /// A command running `program` with no arguments.
+    pub fn new(program: impl Into<String>) -> Cmd {
+        Cmd {
+            program: program.into(),
+            args: Vec::new(),
+            cwd: None,
+            env: Vec::new(),
+        }
+    }
+
+    /// Adds one argument.
+    pub fn arg(mut self, arg: impl Into<String>) -> Cmd {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Adds one path argument (lossily converted: archport's paths are UTF-8).
+    pub fn path_arg(self, path: impl AsRef<std::path::Path>) -> Cmd {
+        let text = path.as_ref().to_string_lossy().into_owned();
+        self.arg(text)
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, args: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets the working directory.
+    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Cmd {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    /// Adds an environment variable.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Cmd {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// This command run through `sudo` (non-interactive), keeping its environment
+    /// variables (`--preserve-env`), which sudo would otherwise drop.
+    ///
+    /// `-n` because the child runs in its own process group, unattended: a password prompt
+    /// there would stop the process (SIGTTIN) instead of failing. Configure sudo without a
+    /// password for the devtools commands, or run archport as root.
+    pub fn through_sudo(self, sudo: &str) -> Cmd {
+        let mut args = vec!["-n".to_owned()];
+        if !self.env.is_empty() {
+            let keys: Vec<&str> = self.env.iter().map(|(k, _)| k.as_str()).collect();
+            args.push(format!("--preserve-env={}", keys.join(",")));
+        }
+        args.push("--".to_owned());
+        args.push(self.program);
+        args.extend(self.args);
+        Cmd {
+            program: sudo.to_owned(),
+            args,
+            cwd: self.cwd,
+            env: self.env,
+        }
+    }
+
+    /// A `tokio` command with the program, arguments, working directory and environment
+    /// (standard streams left for the caller).
+    pub fn to_tokio(&self) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(&self.program);
+        command.args(&self.args);
+        if let Some(dir) = &self.cwd {
+            command.current_dir(dir);
+        }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    /// The same as [`Cmd::to_tokio`], for blocking callers.
+    pub fn to_std(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(&self.program);
+        command.args(&self.args);
+        if let Some(dir) = &self.cwd {
+            command.current_dir(dir);
+        }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+}
+
+/// Renders the command as one shell line: `cd DIR && KEY=VALUE program args...`, every word
+/// quoted for a POSIX shell where needed, so a dry-run line can be pasted into a terminal.
+impl fmt::Display for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(dir) = &self.cwd {
+            write!(f, "cd {} && ", shell_quote(&dir.to_string_lossy()))?;
+        }
+        for (key, value) in &self.env {
+            write!(f, "{key}={} ", shell_quote(value))?;
+        }
+        write!(f, "{}", shell_quote(&self.program))?;
+        for arg in &self.args {
+            write!(f, " {}", shell_quote(arg))?;
+        }
+        Ok(())
+    }
+}
+
+/// Quotes one word for a POSIX shell: unchanged when it holds only characters no shell
+/// treats specially, else in single quotes (with `'` written as `'\''`).
+pub fn shell_quote(word: &str) -> Cow<'_, str> {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&b));
+    if plain {
+        Cow::Borrowed(word)
+    } else {
+        Cow::Owned(format!("'{}'", word.replace('\'', r"'\''")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_leaves_plain_words_and_quotes_the_rest() {
+        assert_eq!(shell_quote("makechrootpkg"), "makechrootpkg");
+        assert_eq!(shell_quote("/var/tmp/builder"), "/var/tmp/builder");
+        assert_eq!(shell_quote("python>=3.12"), "'python>=3.12'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("a b"), "'a b'");
+    }
+
+    #[test]
+    fn display_shows_cwd_env_and_quoted_words() {
+        let cmd = Cmd::new("makechrootpkg")
+            .args(["-r", "/chroot dir", "--", "--nocheck"])
+            .cwd("/work/pkgbuilds/zlib")
+            .env("SOURCE_DATE_EPOCH", "1700000000");
+        assert_eq!(
+            cmd.to_string(),
+            "cd /work/pkgbuilds/zlib && SOURCE_DATE_EPOCH=1700000000 makechrootpkg -r '/chroot dir' -- --nocheck"
+        );
+    }
+
+    #[test]
+    fn sudo_keeps_the_environment_it_would_drop() {
+        let cmd = Cmd::new("makechrootpkg")
+            .arg("-c")
+            .env("SOURCE_DATE_EPOCH", "1")
+            .through_sudo("/usr/bin/sudo");
+        assert_eq!(cmd.program, "/usr/bin/sudo");
+        assert_eq!(
+            cmd.args,
+            [
+                "-n",
+                "--preserve-env=SOURCE_DATE_EPOCH",
+                "--",
+                "makechrootpkg",
+                "-c"
+            ]
+        );
+        let plain = Cmd::new("rm").arg("-f").through_sudo("sudo");
+        assert_eq!(plain.args, ["-n", "--", "rm", "-f"]);
+    }
+}

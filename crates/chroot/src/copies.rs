@@ -1,0 +1,76 @@
+//! Working copies of the root chroot: one per build slot, named so that a crashed run's
+//! leftovers can be recognised and removed.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::error::ChrootError;
+
+/// The prefix of every working copy archport creates (`archport-slot1`, ...).
+pub const COPY_PREFIX: &str = "archport-slot";
+
+/// The working copy name of build slot `slot`. Each concurrent build has its own slot, so
+/// its own copy: makechrootpkg locks a copy for the whole build.
+pub fn copy_name(slot: usize) -> String {
+    format!("{COPY_PREFIX}{slot}")
+}
+
+/// Whether `name` is one of our copy names (`archport-slot` then digits).
+pub fn is_copy_name(name: &str) -> bool {
+    name.strip_prefix(COPY_PREFIX)
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The working copies (directories or `<copy>.lock` files) in `chroot` that carry our naming:
+/// left by a run that crashed or was killed. Sorted, each named once; none when `chroot`
+/// does not exist yet.
+pub fn stale_copies(chroot: &Path) -> Result<Vec<String>, ChrootError> {
+    let entries = match std::fs::read_dir(chroot) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(ChrootError::io(chroot)(e)),
+    };
+    let mut found = BTreeSet::new();
+    for entry in entries {
+        let entry = entry.map_err(ChrootError::io(chroot))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let copy = name.strip_suffix(".lock").unwrap_or(name);
+        if is_copy_name(copy) {
+            found.insert(copy.to_owned());
+        }
+    }
+    Ok(found.into_iter().collect())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_recognised_only_with_a_slot_number() {
+        assert_eq!(copy_name(3), "archport-slot3");
+        assert!(is_copy_name("archport-slot12"));
+        assert!(!is_copy_name("archport-slot"));
+        assert!(!is_copy_name("archport-slotx"));
+        assert!(!is_copy_name("root"));
+        assert!(!is_copy_name("myuser"));
+    }
+
+    #[test]
+    fn stale_copies_finds_directories_and_lone_lock_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["root", "archport-slot1", "archport-slot2", "someone-else"] {
+            std::fs::create_dir(dir.path().join(d)).unwrap();
+        }
+        for f in ["archport-slot1.lock", "archport-slot7.lock", "root.lock"] {
+            std::fs::write(dir.path().join(f), "").unwrap();
+        }
+        assert_eq!(
+            stale_copies(dir.path()).unwrap(),
+            ["archport-slot1", "archport-slot2", "archport-slot7"]
+        );
+        assert!(stale_copies(&dir.path().join("absent")).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,30 @@
+# Shared by the stand-in devtools scripts in this directory (sourced, not run).
+#
+# Every script appends one line to $FAKE_DEVTOOLS_LOG: its own name and its arguments,
+# each quoted with `printf %q`, so tests can assert the exact argument vectors archport
+# passed.
+
+fake_die() {
+	printf '==> ERROR: %s\n' "$*" >&2
+	exit 1
+}
+
+fake_record() {
+	[[ -n ${FAKE_DEVTOOLS_LOG:-} ]] ||
+		fake_die "FAKE_DEVTOOLS_LOG is not set: it must name the file that records devtools calls"
+	local line
+	line=$(printf '%q ' "$@")
+	# One write per line (O_APPEND), so concurrent scripts do not interleave.
+	printf '%s\n' "${line% }" >>"$FAKE_DEVTOOLS_LOG"
+}
+
+# fake_listed NAME LIST: whether NAME is one of LIST's words (comma or space separated).
+fake_listed() {
+	local name=$1 item
+	local -a items
+	IFS=', ' read -r -a items <<<"${2:-}"
+	for item in "${items[@]}"; do
+		[[ $item == "$name" ]] && return 0
+	done
+	return 1
+}
