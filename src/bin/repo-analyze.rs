@@ -14,7 +14,8 @@ use clap::Parser;
 ///
 /// Findings are not errors: the exit code is 0 whenever the analysis ran.
 #[derive(Parser, Debug)]
-#[command(version, max_term_width = 100)]
+// The name is the binary's, not the package's: usage lines and completion scripts use it.
+#[command(name = "repo-analyze", version, max_term_width = 100)]
 struct Cli {
     #[command(flatten)]
     common: CommonArgs,

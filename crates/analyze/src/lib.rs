@@ -26,4 +26,5 @@ pub fn analyze(inputs: &Inputs<'_>) -> Report {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests;

@@ -9,15 +9,25 @@ use crate::report::Report;
 /// A report section, as selected by the per-section flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    /// `repo_mismatches`: see [`crate::Report`].
     RepoMismatches,
+    /// `target_newer`: see [`crate::Report`].
     TargetNewer,
+    /// `target_only`: see [`crate::Report`].
     TargetOnly,
+    /// `missing_pkgbases`: see [`crate::Report`].
     MissingPkgbases,
+    /// `outdated_any`: see [`crate::Report`].
     OutdatedAny,
+    /// `missing_any`: see [`crate::Report`].
     MissingAny,
+    /// `duplicates`: see [`crate::Report`].
     Duplicates,
+    /// `broken_deps`: see [`crate::Report`].
     BrokenDeps,
+    /// `unsatisfied_deps`: see [`crate::Report`].
     UnsatisfiedDeps,
+    /// `orphaned`: see [`crate::Report`].
     Orphaned,
 }
 

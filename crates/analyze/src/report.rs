@@ -6,28 +6,41 @@ use serde::Serialize;
 /// A pkgbase in core on one side and extra on the other.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct RepoMismatch {
+    /// The pkgbase.
     pub pkgbase: String,
+    /// Its repository on x86_64.
     pub x86_repo: String,
+    /// Its target repositories, comma-separated.
     pub target_repo: String,
+    /// The x86_64 version.
     pub x86_version: String,
+    /// The highest target version.
     pub target_version: String,
 }
 
 /// A pkgbase whose version on one side is compared with the other's.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct VersionPair {
+    /// The pkgbase.
     pub pkgbase: String,
+    /// Its x86_64 repository.
     pub repo: String,
+    /// The x86_64 version.
     pub x86_version: String,
+    /// The highest target version.
     pub target_version: String,
 }
 
 /// A pkgbase present on one side only.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct OneSided {
+    /// The pkgbase.
     pub pkgbase: String,
+    /// Its repository (comma-separated when in several).
     pub repo: String,
+    /// Its version on the side that has it.
     pub version: String,
+    /// Its packages there, sorted.
     pub pkgnames: Vec<String>,
 }
 
@@ -38,17 +51,24 @@ pub struct Duplicate {
     pub name: String,
     /// `target_pkgname` or `x86_pkgbase`.
     pub kind: &'static str,
+    /// Every repository holding it, in configuration order.
     pub repos: Vec<String>,
+    /// The version in each of `repos`.
     pub versions: Vec<String>,
 }
 
 /// A target package's dependency no target package provides at all.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct BrokenDep {
+    /// The package with the dependency.
     pub name: String,
+    /// Its pkgbase.
     pub pkgbase: String,
+    /// Its target repository.
     pub repo: String,
+    /// Its version.
     pub version: String,
+    /// The dependency as written in `%DEPENDS%`.
     pub dependency: String,
 }
 
@@ -64,11 +84,17 @@ pub struct Candidate {
 /// A target package's dependency found by name, but with no version that satisfies it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct UnsatisfiedDep {
+    /// The package with the dependency.
     pub name: String,
+    /// Its pkgbase.
     pub pkgbase: String,
+    /// Its target repository.
     pub repo: String,
+    /// Its version.
     pub version: String,
+    /// The dependency as written in `%DEPENDS%`.
     pub dependency: String,
+    /// What the target offers under that name, none fitting.
     pub candidates: Vec<Candidate>,
     /// A shared-library dependency (`libfoo.so=5`) whose soname version moved on
     /// (`libfoo.so=6` provided): the dependent needs a rebuild.
@@ -78,24 +104,38 @@ pub struct UnsatisfiedDep {
 /// A target pkgname whose pkgbase still exists on x86_64 but no longer builds it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Orphaned {
+    /// The target pkgname x86_64 no longer has.
     pub name: String,
+    /// Its pkgbase, still on x86_64.
     pub pkgbase: String,
+    /// Its target repository.
     pub repo: String,
+    /// Its target version.
     pub version: String,
 }
 
 /// Everything `repo-analyze` finds. Findings are facts about the repos, not errors.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// Pkgbases in core on one side and extra on the other.
     pub repo_mismatches: Vec<RepoMismatch>,
+    /// Pkgbases newer on the target.
     pub target_newer: Vec<VersionPair>,
+    /// Target pkgbases x86_64 neither has nor provides.
     pub target_only: Vec<OneSided>,
+    /// Arch-specific x86_64 pkgbases the target lacks (blacklist applied).
     pub missing_pkgbases: Vec<OneSided>,
+    /// ARCH=any pkgbases older on the target.
     pub outdated_any: Vec<VersionPair>,
+    /// ARCH=any pkgbases the target lacks (blacklist applied).
     pub missing_any: Vec<OneSided>,
+    /// Target pkgnames in several repositories; x86_64 pkgbases in several repositories.
     pub duplicates: Vec<Duplicate>,
+    /// Target dependencies nothing on the target offers.
     pub broken_deps: Vec<BrokenDep>,
+    /// Target dependencies offered at no fitting version.
     pub unsatisfied_deps: Vec<UnsatisfiedDep>,
+    /// Target pkgnames their x86_64 pkgbase no longer builds.
     pub orphaned: Vec<Orphaned>,
 }
 
@@ -117,10 +157,10 @@ impl Report {
     /// The JSON object of `--json`, restricted to `sections` (all when empty).
     pub fn to_json(&self, sections: &[crate::Section]) -> serde_json::Value {
         let mut value = serde_json::to_value(self).unwrap_or_default();
-        if let Some(map) = value.as_object_mut() {
-            if !sections.is_empty() {
-                map.retain(|key, _| sections.iter().any(|s| s.key() == key));
-            }
+        if let Some(map) = value.as_object_mut()
+            && !sections.is_empty()
+        {
+            map.retain(|key, _| sections.iter().any(|s| s.key() == key));
         }
         value
     }

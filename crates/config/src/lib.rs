@@ -10,7 +10,7 @@ mod model;
 
 use std::path::{Path, PathBuf};
 
-pub use carch::carch_from_makepkg_conf;
+pub use carch::{carch_from_makepkg_conf, makepkg_conf_value};
 pub use model::{
     Bootstrap, Config, Paths, Sources, Target, Tools, Upload, UploadBackend, X86, db_url,
     repo_of_db_url,

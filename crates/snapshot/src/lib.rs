@@ -30,11 +30,22 @@ pub enum SnapshotError {
     #[error(transparent)]
     Db(#[from] archport_repodb::DbError),
     /// The state repository could not be synced or read.
-    #[error("state repository: {0}")]
+    #[error("{}", state_context(.0))]
     State(#[from] archport_state::StateError),
     /// The state sync thread died.
     #[error("state repository: sync thread panicked")]
     Panicked,
+}
+
+/// A state error saying that it is about the state repository, once: errors about the
+/// remote already name it (`state repository file:///…: cannot connect`).
+fn state_context(error: &archport_state::StateError) -> String {
+    let message = error.to_string();
+    if message.starts_with("state repository") {
+        message
+    } else {
+        format!("state repository: {message}")
+    }
 }
 
 /// The x86_64 side, the target side, and how they were obtained.
@@ -140,4 +151,32 @@ pub fn load(config: &Config, options: &Options) -> Result<Snapshot, SnapshotErro
         downloads,
         state_sync,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use archport_state::StateError;
+
+    use super::*;
+
+    #[test]
+    fn state_errors_name_the_state_repository_once() {
+        let remote = SnapshotError::State(StateError::Remote {
+            url: "file:///w/git/state".to_owned(),
+            message: "cannot connect".to_owned(),
+        });
+        assert_eq!(
+            remote.to_string(),
+            "state repository file:///w/git/state: cannot connect"
+        );
+        let local = SnapshotError::State(StateError::NoCheckout {
+            path: PathBuf::from("/w/state"),
+        });
+        assert_eq!(
+            local.to_string(),
+            "state repository: /w/state: no state repository checkout here (sync it once with network access)"
+        );
+    }
 }

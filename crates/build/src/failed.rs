@@ -1,0 +1,26 @@
+//! `failed_packages.json`: the failed and blocked entries of a run, a valid build list.
+
+use std::path::Path;
+
+use archport_buildlist::{timestamp_now, BuildList, Entry, ListError};
+
+/// Writes the failed and blocked `entries` (with `failure` and `log` set) atomically, or
+/// removes the file when there are none.
+pub fn write_failed(path: &Path, command: &str, entries: Vec<Entry>) -> Result<(), ListError> {
+    if entries.is_empty() {
+        return match std::fs::remove_file(path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(ListError::Io {
+                path: path.to_owned(),
+                source,
+            }),
+        };
+    }
+    BuildList {
+        command: command.to_owned(),
+        timestamp: timestamp_now(),
+        packages: entries,
+    }
+    .write(path)
+}

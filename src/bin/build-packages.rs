@@ -1,0 +1,117 @@
+//! build-packages: build the build list in clean chroots, in dependency order, durably.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use archport_build::{Options, run, status::status};
+use archport_cli::{CommonArgs, EXIT_OK};
+use clap::Parser;
+
+/// Build packages_to_build.json in clean chroots (devtools), in dependency order, publish them
+/// to the testing repos, and keep a durable record that survives interruptions.
+///
+/// Exit codes: 0 all built; 1 any failed or blocked (or an error); 2 usage; 130/143 interrupted
+/// by SIGINT/SIGTERM.
+#[derive(Parser, Debug)]
+#[command(name = "build-packages", version, max_term_width = 100)]
+struct Cli {
+    #[command(flatten)]
+    common: CommonArgs,
+
+    /// The build list [default: {workdir}/packages_to_build.json]; a failed_packages.json works too
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Do not build entries matching this blacklist [default: blacklist.txt when present]
+    #[arg(long, value_name = "FILE")]
+    blacklist: Option<PathBuf>,
+    /// Build, but publish nothing
+    #[arg(long)]
+    no_upload: bool,
+    /// pacman cache shared with the chroots [default: from the config, /var/tmp/builder/pacman-cache]
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
+    /// Empty the cache before each build
+    #[arg(long)]
+    no_cache: bool,
+    /// Resume the last run: what was built at the same version is not rebuilt
+    #[arg(long = "continue")]
+    continue_run: bool,
+    /// Start nothing new after the first failure; running builds finish
+    #[arg(long)]
+    stop_on_failure: bool,
+    /// Chroot directory [default: from the config, /var/tmp/builder]
+    #[arg(long, value_name = "DIR")]
+    chroot: Option<PathBuf>,
+    /// Concurrent builds, each in its own working copy
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    parallel_jobs: u16,
+    /// Skip checkdepends and the check() function (makepkg --nocheck)
+    #[arg(long)]
+    no_check: bool,
+    /// Remove a failed build's working copy too (kept for inspection by default)
+    #[arg(long)]
+    cleanup_on_failure: bool,
+    /// Print every external command in order and touch nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the current or last run's state and exit
+    #[arg(long, conflicts_with_all = ["dry_run", "continue_run"])]
+    status: bool,
+    /// With --status: JSON for scripts
+    #[arg(long = "json-status", alias = "status-json", requires = "status", hide = true)]
+    status_json_alias: bool,
+}
+
+fn command_line() -> String {
+    let mut args = std::env::args();
+    let program = args
+        .next()
+        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
+        .unwrap_or_else(|| "build-packages".into());
+    std::iter::once(program).chain(args).collect::<Vec<_>>().join(" ")
+}
+
+fn main() -> ExitCode {
+    // `--status --json` for scripts: `--json` takes a FILE otherwise, so it is read here.
+    let raw: Vec<String> = std::env::args().collect();
+    let status_json = raw.iter().any(|a| a == "--status") && raw.iter().any(|a| a == "--json");
+    let args: Vec<String> = if status_json {
+        raw.into_iter().filter(|a| a != "--json").collect()
+    } else {
+        raw
+    };
+    let cli = Cli::parse_from(args);
+    archport_cli::run::<Cli>(&cli.common, || {
+        let config = cli.common.load_config()?;
+        if cli.status {
+            print!("{}", status(&config, status_json || cli.status_json_alias).map_err(anyhow::Error::msg)?);
+            if status_json {
+                println!();
+            }
+            return Ok(EXIT_OK);
+        }
+        let options = Options {
+            json: cli.json.clone(),
+            blacklist: cli.blacklist.clone(),
+            no_upload: cli.no_upload,
+            cache: cli.cache.clone(),
+            no_cache: cli.no_cache,
+            continue_run: cli.continue_run,
+            stop_on_failure: cli.stop_on_failure,
+            chroot: cli.chroot.clone(),
+            parallel_jobs: usize::from(cli.parallel_jobs),
+            no_check: cli.no_check,
+            cleanup_on_failure: cli.cleanup_on_failure,
+            dry_run: cli.dry_run,
+            quiet: cli.common.quiet,
+            command_line: command_line(),
+        };
+        let summary = run(&config, &options)?;
+        if let Some(text) = &summary.dry_run {
+            print!("{text}");
+            return Ok(EXIT_OK);
+        }
+        eprint!("{}", summary.render());
+        Ok(summary.exit_code())
+    })
+}
