@@ -26,7 +26,9 @@ impl Display {
         let live = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             let overall = multi.add(ProgressBar::new(total as u64));
-            if let Ok(style) = ProgressStyle::with_template("[{elapsed_precise}] {bar:40} {pos}/{len} done") {
+            if let Ok(style) =
+                ProgressStyle::with_template("[{elapsed_precise}] {bar:40} {pos}/{len} done")
+            {
                 overall.set_style(style);
             }
             Live {
@@ -70,7 +72,9 @@ impl Display {
     /// A build started.
     pub fn started(&mut self, id: usize, label: &str, slot: u32) {
         if let Some(live) = &mut self.live {
-            let bar = live.multi.insert_before(&live.overall, ProgressBar::new_spinner());
+            let bar = live
+                .multi
+                .insert_before(&live.overall, ProgressBar::new_spinner());
             if let Ok(style) = ProgressStyle::with_template("  slot {prefix}: {msg} ({elapsed})") {
                 bar.set_style(style);
             }
@@ -85,10 +89,8 @@ impl Display {
 
     /// A build moved to another phase (keys, checkdepends, build, upload).
     pub fn phase(&mut self, id: usize, phase: &str) {
-        if let Some(live) = &mut self.live {
-            if let Some((bar, label)) = live.running.get(&id) {
-                bar.set_message(format!("{label}: {phase}"));
-            }
+        if let Some((bar, label)) = self.live.as_ref().and_then(|live| live.running.get(&id)) {
+            bar.set_message(format!("{label}: {phase}"));
         }
     }
 

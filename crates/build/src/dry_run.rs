@@ -3,14 +3,19 @@
 
 use std::fmt::Write;
 
-use archport_chroot::{commit_time, copy_name, find_keys, stale_copies, BuildSpec, Devtools};
-use archport_config::{makepkg_conf_value, Config};
+use archport_chroot::{BuildSpec, Devtools, commit_time, copy_name, find_keys, stale_copies};
+use archport_config::{Config, makepkg_conf_value};
 use archport_upload::Uploader;
 
 use crate::prepare::Prepared;
 
 /// What would be printed, one command per line; comment lines start with `#`.
-pub fn plan_text(config: &Config, prepared: &Prepared, devtools: &Devtools, no_upload: bool) -> Result<String, String> {
+pub fn plan_text(
+    config: &Config,
+    prepared: &Prepared,
+    devtools: &Devtools,
+    no_upload: bool,
+) -> Result<String, String> {
     let mut out = String::new();
     let built = prepared.jobs.len();
     let skipped = prepared.skipped().count();
@@ -43,7 +48,10 @@ pub fn plan_text(config: &Config, prepared: &Prepared, devtools: &Devtools, no_u
     let copy = copy_name(1);
     for job in &prepared.jobs {
         let entry = prepared.entry(job);
-        let stage = entry.cycle_stage.map(|s| format!(" (cycle build {s} of 2)")).unwrap_or_default();
+        let stage = entry
+            .cycle_stage
+            .map(|s| format!(" (cycle build {s} of 2)"))
+            .unwrap_or_default();
         let _ = writeln!(out, "# {} {}{stage}", entry.name, entry.version);
         let dir = pkgbuilds.join(&entry.name);
         let spec = BuildSpec {
@@ -65,7 +73,10 @@ pub fn plan_text(config: &Config, prepared: &Prepared, devtools: &Devtools, no_u
                 .iter()
                 .map(|n| dir.join(format!("{n}-{}-{}{pkgext}", entry.version, config.arch)))
                 .collect();
-            for cmd in uploader.upload_cmds(&files, &entry.repo).map_err(|e| e.to_string())? {
+            for cmd in uploader
+                .upload_cmds(&files, &entry.repo)
+                .map_err(|e| e.to_string())?
+            {
                 let _ = writeln!(out, "{cmd}");
             }
         }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use archport_buildlist::{timestamp_now, BuildList, Entry, ListError};
+use archport_buildlist::{BuildList, Entry, ListError, timestamp_now};
 
 /// Writes the failed and blocked `entries` (with `failure` and `log` set) atomically, or
 /// removes the file when there are none.

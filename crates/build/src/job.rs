@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use archport_buildlist::Entry;
-use archport_chroot::{commit_time, find_keys, run, BuildSpec, Cancel, Devtools, RunError};
-use archport_upload::{built_files, prune_older, remove_from_cache, Uploader};
+use archport_chroot::{BuildSpec, Cancel, Devtools, RunError, commit_time, find_keys, run};
+use archport_upload::{Uploader, built_files, prune_older, remove_from_cache};
 use chrono::Utc;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -92,7 +92,13 @@ pub async fn build_one(
 ) -> JobOutcome {
     let entry = &input.entry;
     let started = Utc::now();
-    let header = logs::header(&entry.name, &entry.version, entry.cycle_stage, started, input.attempt);
+    let header = logs::header(
+        &entry.name,
+        &entry.version,
+        entry.cycle_stage,
+        started,
+        input.attempt,
+    );
     if let Err(e) = logs::append(&input.log, &header) {
         return JobOutcome::failed("prepare", format!("{}: {e}", input.log.display()));
     }
@@ -125,7 +131,10 @@ async fn build_steps(
     if !dir.join("PKGBUILD").is_file() {
         return JobOutcome::failed(
             "prepare",
-            format!("{} has no PKGBUILD; run generate-build-list first", dir.display()),
+            format!(
+                "{} has no PKGBUILD; run generate-build-list first",
+                dir.display()
+            ),
         );
     }
     if ctx.no_cache {
@@ -167,7 +176,9 @@ async fn build_steps(
     if cancel.is_cancelled() {
         return JobOutcome::Interrupted;
     }
-    let files = match prune_older(&dir, &entry.pkgnames).and_then(|_| built_files(&dir, &entry.pkgnames, &entry.version)) {
+    let files = match prune_older(&dir, &entry.pkgnames)
+        .and_then(|_| built_files(&dir, &entry.pkgnames, &entry.version))
+    {
         Ok(files) => files,
         Err(e) => return JobOutcome::failed("build", e.to_string()),
     };
@@ -191,7 +202,9 @@ async fn build_steps(
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// Removes the files in `dir` (the pacman cache), keeping the directory.

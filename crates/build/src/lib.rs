@@ -5,7 +5,7 @@
 //! - [`job`]: one build: keys, working copy, makechrootpkg, upload, cache, copy removal;
 //! - [`orchestrate`]: slots, the scheduler, the durable queue, signals;
 //! - [`display`]: live lines on a terminal, timestamped lines otherwise;
-//! - [`failed`]: `failed_packages.json`;
+//! - [`failed`]: writes `failed_packages.json`;
 //! - [`logs`]: per-build logs, three kept per pkgbase.
 
 pub mod display;
@@ -18,4 +18,4 @@ pub mod prepare;
 mod run_lock;
 pub mod status;
 
-pub use orchestrate::{run, BuildError, Options, Summary};
+pub use orchestrate::{BuildError, Options, Summary, run};

@@ -62,8 +62,16 @@ pub fn rotate(dir: &Path, pkgbase: &str) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// The header written before the build output.
-pub fn header(pkgbase: &str, version: &str, stage: Option<u8>, started: DateTime<Utc>, attempt: u32) -> String {
-    let stage = stage.map(|s| format!(" (cycle build {s} of 2)")).unwrap_or_default();
+pub fn header(
+    pkgbase: &str,
+    version: &str,
+    stage: Option<u8>,
+    started: DateTime<Utc>,
+    attempt: u32,
+) -> String {
+    let stage = stage
+        .map(|s| format!(" (cycle build {s} of 2)"))
+        .unwrap_or_default();
     format!(
         "==> archport build-packages: {pkgbase} {version}{stage}\n==> started {}, attempt {attempt}\n\n",
         started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -81,11 +89,15 @@ pub fn footer(result: &str, started: DateTime<Utc>, finished: DateTime<Utc>) -> 
 
 /// Appends text to a log file.
 pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     f.write_all(text.as_bytes())
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -105,13 +117,19 @@ mod tests {
             made[0].file_name().unwrap().to_string_lossy(),
             "gcc-20261124-100000-build.log"
         );
-        assert_eq!(pkgbase_of_log("gcc-libs-20261124-100000-build.log"), Some("gcc-libs"));
+        assert_eq!(
+            pkgbase_of_log("gcc-libs-20261124-100000-build.log"),
+            Some("gcc-libs")
+        );
         assert_eq!(pkgbase_of_log("gcc-2026112-100000-build.log"), None);
         let removed = rotate(dir.path(), "gcc").unwrap();
         assert_eq!(removed, made[..2].to_vec());
         assert!(other.exists() && made[2].exists() && made[4].exists());
         // Same second again: the next free second is used.
         let again = new_log_path(dir.path(), "gcc", at + chrono::Duration::minutes(4));
-        assert_eq!(again.file_name().unwrap().to_string_lossy(), "gcc-20261124-100401-build.log");
+        assert_eq!(
+            again.file_name().unwrap().to_string_lossy(),
+            "gcc-20261124-100401-build.log"
+        );
     }
 }

@@ -7,20 +7,22 @@ use std::sync::Arc;
 
 use archport_blacklist::Blacklist;
 use archport_buildlist::Entry;
-use archport_chroot::{copy_name, run as run_cmd, stale_copies, Cancel, Devtools};
+use archport_chroot::{Cancel, Devtools, copy_name, run as run_cmd, stale_copies};
 use archport_config::Config;
-use archport_queue::{default_path, JobKey, JobState, NewJob, RunId, RunInfo, SqliteStore, StateStore, Transition};
-use archport_schedule::{default_weight, Outcome as SchedOutcome, Scheduler};
+use archport_queue::{
+    JobKey, JobState, NewJob, RunId, RunInfo, SqliteStore, StateStore, Transition, default_path,
+};
+use archport_schedule::{Outcome as SchedOutcome, Scheduler, default_weight};
 use archport_upload::Uploader;
-use tokio::signal::unix::{signal, SignalKind};
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::display::Display;
 use crate::failed::write_failed;
-use crate::job::{build_one, JobContext, JobInput, JobOutcome};
+use crate::job::{JobContext, JobInput, JobOutcome, build_one};
 use crate::logs;
-use crate::prepare::{prepare, stage_of, Prepared};
+use crate::prepare::{Prepared, prepare, stage_of};
 use crate::run_lock::{LockError, RunLock};
 
 /// What `build-packages` was asked to do.
@@ -182,7 +184,8 @@ pub fn run(config: &Config, options: &Options) -> Result<Summary, BuildError> {
     let prepared = prepare(&list_path, &blacklist)?;
     let devtools = Devtools::from_config(&config, options.no_check);
     if options.dry_run {
-        let text = crate::dry_run::plan_text(&config, &prepared, &devtools, options.no_upload).map_err(BuildError::Chroot)?;
+        let text = crate::dry_run::plan_text(&config, &prepared, &devtools, options.no_upload)
+            .map_err(BuildError::Chroot)?;
         return Ok(Summary {
             dry_run: Some(text),
             ..Summary::default()
@@ -212,7 +215,12 @@ fn host_name() -> String {
         .unwrap_or_else(|_| "localhost".into())
 }
 
-async fn execute(config: &Config, options: &Options, prepared: Prepared, devtools: Devtools) -> Result<Summary, BuildError> {
+async fn execute(
+    config: &Config,
+    options: &Options,
+    prepared: Prepared,
+    devtools: Devtools,
+) -> Result<Summary, BuildError> {
     let workdir = &config.paths.workdir;
     let _lock = RunLock::acquire(&workdir.join("build-state").join("build.lock"))?;
     let logs_dir = workdir.join("logs");
@@ -222,7 +230,10 @@ async fn execute(config: &Config, options: &Options, prepared: Prepared, devtool
     let mut summary = Summary::default();
     for entry in prepared.skipped() {
         let reason = entry.skip_reason.clone().unwrap_or_else(|| "skip".into());
-        display.note(&format!("skipping {} {}: {reason}", entry.name, entry.version));
+        display.note(&format!(
+            "skipping {} {}: {reason}",
+            entry.name, entry.version
+        ));
         summary.skipped.push((entry.name.clone(), reason));
     }
 
@@ -236,7 +247,11 @@ async fn execute(config: &Config, options: &Options, prepared: Prepared, devtool
             key: JobKey::new(&e.name, stage_of(e)),
             version: e.version.clone(),
             repo: e.repo.clone(),
-            state: if e.skip != 0 { JobState::Skipped } else { JobState::Queued },
+            state: if e.skip != 0 {
+                JobState::Skipped
+            } else {
+                JobState::Queued
+            },
             reason: e.skip_reason.clone(),
         })
         .collect();
@@ -325,7 +340,9 @@ async fn execute(config: &Config, options: &Options, prepared: Prepared, devtool
 
     loop {
         while summary.signal_exit.is_none() && !free_slots.is_empty() {
-            let Some(job) = scheduler.next_ready() else { break };
+            let Some(job) = scheduler.next_ready() else {
+                break;
+            };
             let Some(slot) = free_slots.pop() else { break };
             scheduler.start(job)?;
             let entry = prepared.entry(&prepared.jobs[job]).clone();
@@ -432,17 +449,28 @@ async fn execute(config: &Config, options: &Options, prepared: Prepared, devtool
 }
 
 fn stage_label(entry: &Entry) -> String {
-    entry.cycle_stage.map(|s| format!(" (cycle build {s}/2)")).unwrap_or_default()
+    entry
+        .cycle_stage
+        .map(|s| format!(" (cycle build {s}/2)"))
+        .unwrap_or_default()
 }
 
 /// The first signal stops new builds and the running ones (whole process groups, working
 /// copies removed); a second SIGINT kills at once.
-fn interrupt(summary: &mut Summary, scheduler: &mut Scheduler, cancel: &Cancel, display: &Display, code: u8) {
+fn interrupt(
+    summary: &mut Summary,
+    scheduler: &mut Scheduler,
+    cancel: &Cancel,
+    display: &Display,
+    code: u8,
+) {
     if summary.signal_exit.is_none() {
         summary.signal_exit = Some(code);
         scheduler.stop_new();
         cancel.cancel();
-        display.alert("interrupted: stopping the running builds (interrupt again to kill them at once)");
+        display.alert(
+            "interrupted: stopping the running builds (interrupt again to kill them at once)",
+        );
     } else {
         cancel.kill_now();
         display.alert("killing the running builds");

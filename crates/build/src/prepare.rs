@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use archport_blacklist::Blacklist;
 use archport_buildlist::{BuildList, Entry};
-use archport_schedule::{jobs_from_list, Job};
+use archport_schedule::{Job, jobs_from_list};
 
 /// The list as this run sees it: entries (blacklist applied) and the jobs of the entries
 /// that are built.
@@ -30,14 +30,20 @@ impl Prepared {
 }
 
 /// Reads the list and applies the blacklist.
-pub fn prepare(path: &Path, blacklist: &Blacklist) -> Result<Prepared, archport_buildlist::ListError> {
+pub fn prepare(
+    path: &Path,
+    blacklist: &Blacklist,
+) -> Result<Prepared, archport_buildlist::ListError> {
     let mut list = BuildList::read(path)?;
     for entry in &mut list.packages {
-        if entry.skip == 0 {
-            if let Some(reason) = blacklist.reason(&entry.name, entry.pkgnames.iter().map(String::as_str)) {
-                entry.skip = 1;
-                entry.skip_reason = Some(reason);
-            }
+        if entry.skip != 0 {
+            continue;
+        }
+        if let Some(reason) =
+            blacklist.reason(&entry.name, entry.pkgnames.iter().map(String::as_str))
+        {
+            entry.skip = 1;
+            entry.skip_reason = Some(reason);
         }
     }
     let jobs = jobs_from_list(&list);

@@ -1,13 +1,16 @@
 //! `--status`: the current or last run, from the durable queue.
 
 use archport_config::Config;
-use archport_queue::{default_path, render_status, SqliteStore, StateStore};
+use archport_queue::{SqliteStore, StateStore, default_path, render_status};
 
 /// The status of the current or last run, as text or JSON. Never creates the database.
 pub fn status(config: &Config, json: bool) -> Result<String, String> {
     let path = default_path(&config.paths.workdir);
     if !path.is_file() {
-        return Err(format!("{}: no build run recorded yet; run build-packages first", path.display()));
+        return Err(format!(
+            "{}: no build run recorded yet; run build-packages first",
+            path.display()
+        ));
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -16,8 +16,7 @@ pub fn makepkg_conf_value(path: &Path, key: &str) -> Option<String> {
             let value = value.split('#').next().unwrap_or_default().trim();
             value.trim_matches(|c| c == '"' || c == '\'').to_owned()
         })
-        .filter(|value| !value.is_empty())
-        .next_back()
+        .rfind(|value| !value.is_empty())
 }
 
 /// The `CARCH` of a makepkg.conf.

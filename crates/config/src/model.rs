@@ -279,10 +279,12 @@ impl RawConfig {
             None => chroot.join("pacman-cache"),
         };
         let workdir = dir(self.paths.workdir, ".");
-        let repo_map = self
-            .upload
-            .repo_map
-            .unwrap_or_else(|| repos.iter().map(|r| (r.clone(), format!("{r}-testing"))).collect());
+        let repo_map = self.upload.repo_map.unwrap_or_else(|| {
+            repos
+                .iter()
+                .map(|r| (r.clone(), format!("{r}-testing")))
+                .collect()
+        });
         let t = self.tools;
         Ok(Config {
             arch,

@@ -89,6 +89,7 @@ impl<'de> serde::Deserialize<'de> for PkgName {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

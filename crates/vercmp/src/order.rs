@@ -175,6 +175,7 @@ impl From<&str> for Version {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use Ordering::*;
