@@ -1,6 +1,6 @@
 //! Runtime dependencies of target packages that the target repositories cannot meet.
 
-use archport_repodb::Index;
+use archport_repodb::{Index, Package};
 use archport_vercmp::Relation;
 
 use crate::report::{BrokenDep, Candidate, Report, UnsatisfiedDep};
@@ -9,17 +9,21 @@ use crate::report::{BrokenDep, Candidate, Report, UnsatisfiedDep};
 /// nothing offers the name (broken), or something does but at no fitting version
 /// (unsatisfied). Make- and checkdepends are not checked: they break builds, not installs,
 /// and `generate-build-list` resolves them.
+fn broken(pkg: &Package, dependency: &str) -> BrokenDep {
+    BrokenDep {
+        name: pkg.name().into(),
+        pkgbase: pkg.base().into(),
+        repo: pkg.repo().into(),
+        version: pkg.version().into(),
+        dependency: dependency.into(),
+    }
+}
+
 pub(crate) fn check_dependencies(target: &Index, report: &mut Report) {
     for pkg in target.packages() {
         for text in pkg.depends() {
             let Ok(relation) = text.parse::<Relation>() else {
-                report.broken_deps.push(BrokenDep {
-                    name: pkg.name().into(),
-                    pkgbase: pkg.base().into(),
-                    repo: pkg.repo().into(),
-                    version: pkg.version().into(),
-                    dependency: text.into(),
-                });
+                report.broken_deps.push(broken(pkg, text));
                 continue;
             };
             if target.providers_of(&relation).next().is_some() {
@@ -39,13 +43,7 @@ pub(crate) fn check_dependencies(target: &Index, report: &mut Report) {
             candidates.sort();
             candidates.dedup();
             if candidates.is_empty() {
-                report.broken_deps.push(BrokenDep {
-                    name: pkg.name().into(),
-                    pkgbase: pkg.base().into(),
-                    repo: pkg.repo().into(),
-                    version: pkg.version().into(),
-                    dependency: text.into(),
-                });
+                report.broken_deps.push(broken(pkg, text));
                 continue;
             }
             let soname_drift = relation.name.contains(".so")
