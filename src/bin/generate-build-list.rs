@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use archport_cli::{CommonArgs, EXIT_ERROR, EXIT_OK, UsageError};
+use archport_cli::{CommonArgs, EXIT_OK, UsageError};
 use archport_generate::{Console, Options, Outcome, run};
 use clap::Parser;
 
@@ -33,13 +33,16 @@ struct Cli {
     /// Print the pkgbases the target lacks as JSON on stdout; write no build list
     #[arg(long)]
     missing_packages: bool,
-    /// No git, no downloads: cached databases and existing checkouts
+    /// No git, no downloads: the databases and state clone an earlier run cached in the work
+    /// directory, and the checkouts as they are
     #[arg(long)]
     no_update: bool,
     /// Build list path [default: {workdir}/packages_to_build.json]
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Fetch nothing, write nothing: print what would be fetched and the ordered list
+    /// Fetch nothing, write nothing: print what would be fetched (stderr) and the ordered list
+    /// (stdout). Works offline from the databases and state clone an earlier run cached in
+    /// the work directory; on a fresh work directory it fails saying so
     #[arg(long)]
     dry_run: bool,
     /// Concurrent PKGBUILD fetches
@@ -56,20 +59,13 @@ struct Cli {
     arm_urls: Option<Vec<String>>,
 }
 
-fn command_line() -> String {
-    let mut args = std::env::args();
-    let program = args
-        .next()
-        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
-        .unwrap_or_else(|| "generate-build-list".into());
-    std::iter::once(program).chain(args).collect::<Vec<_>>().join(" ")
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     archport_cli::run::<Cli>(&cli.common, || {
         if cli.missing_packages && cli.dry_run {
-            return Err(UsageError("--missing-packages and --dry-run cannot be combined".into()).into());
+            return Err(
+                UsageError("--missing-packages and --dry-run cannot be combined".into()).into(),
+            );
         }
         let config = cli.common.load_config()?;
         let options = Options {
@@ -86,7 +82,7 @@ fn main() -> ExitCode {
             strict: cli.strict,
             blacklist: cli.blacklist.clone(),
             arm_urls: cli.arm_urls.clone(),
-            command_line: command_line(),
+            command_line: archport_generate::command_line(std::env::args_os()),
         };
         let console = Console::stderr(cli.common.quiet);
         match run(&config, &options, &console)? {
@@ -94,8 +90,8 @@ fn main() -> ExitCode {
                 println!("{}", serde_json::to_string_pretty(&missing)?);
                 let blacklisted = missing.iter().filter(|m| m.blacklisted).count();
                 console.line(&format!(
-                    "{} pkgbases missing from the target ({blacklisted} of them blacklisted)",
-                    missing.len()
+                    "{} missing from the target ({blacklisted} of them blacklisted); no build list written",
+                    if missing.len() == 1 { "1 pkgbase".to_owned() } else { format!("{} pkgbases", missing.len()) }
                 ));
                 Ok(EXIT_OK)
             }
@@ -105,9 +101,30 @@ fn main() -> ExitCode {
                 }
                 Ok(EXIT_OK)
             }
-            Outcome::Written { path, list, failures } => {
-                console.line(&format!("Wrote {} entries to {}", list.packages.len(), path.display()));
-                Ok(if cli.strict && !failures.is_empty() { EXIT_ERROR } else { EXIT_OK })
+            Outcome::Written {
+                path,
+                list,
+                failures,
+            } => {
+                let n = list.packages.len();
+                console.line(&format!(
+                    "Wrote {n} {} to {}",
+                    if n == 1 { "entry" } else { "entries" },
+                    path.display()
+                ));
+                if cli.strict && !failures.is_empty() {
+                    let names: Vec<&str> = failures.iter().map(|(name, _)| name.as_str()).collect();
+                    anyhow::bail!(
+                        "--strict: {} failed: {}",
+                        if failures.len() == 1 {
+                            "1 PKGBUILD fetch".to_owned()
+                        } else {
+                            format!("{} PKGBUILD fetches", failures.len())
+                        },
+                        names.join(", ")
+                    );
+                }
+                Ok(EXIT_OK)
             }
         }
     })

@@ -42,6 +42,15 @@ impl Console {
         let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
     }
 
+    /// Prints a warning above the bar, even when quiet.
+    pub fn warn_above(&self, bar: &ProgressBar, text: &str) {
+        if bar.is_hidden() {
+            self.warn(text);
+        } else {
+            bar.println(format!("warning: {text}"));
+        }
+    }
+
     /// A progress bar of `len` steps, hidden unless on a terminal.
     pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
         if !self.bar {

@@ -127,7 +127,7 @@ pub(crate) fn fetch_all(
                 Ok((outcome, srcinfo)) => {
                     ctx.console.line_above(&bar, &outcome.progress.to_string());
                     for warning in &outcome.warnings {
-                        ctx.console.warn(&warning.to_string());
+                        ctx.console.warn_above(&bar, &warning.to_string());
                     }
                     if !outcome.carried_changes.is_empty() {
                         ctx.console.line_above(
@@ -139,7 +139,12 @@ pub(crate) fn fetch_all(
                             ),
                         );
                     }
-                    apply(&mut candidates[index], &outcome, srcinfo);
+                    let as_is = outcome.commit.is_none();
+                    if let Some(warning) =
+                        apply(&mut candidates[index], outcome.commit, srcinfo, as_is)
+                    {
+                        ctx.console.warn_above(&bar, &warning);
+                    }
                 }
                 Err(reason) => failures.push((index, reason)),
             }
@@ -149,13 +154,21 @@ pub(crate) fn fetch_all(
     failures.sort();
     failures
         .into_iter()
-        .map(|(i, reason)| {
-            let c = &mut candidates[i];
-            ctx.console.warn(&format!("{}: {reason}", c.name()));
-            c.skip(format!("fetch failed: {reason}"));
-            (c.name().to_owned(), reason)
-        })
+        .map(|(i, reason)| fail(ctx, &mut candidates[i], reason))
         .collect()
+}
+
+/// Marks `c` skipped because its PKGBUILD could not be had, warning about it; returns
+/// `(pkgbase, reason)` for the caller. The warning names the pkgbase first; the skip reason,
+/// which sits in the pkgbase's own entry, does not repeat it.
+pub(crate) fn fail(ctx: &FetchContext<'_>, c: &mut Candidate, reason: String) -> (String, String) {
+    // The fetch errors name the pkgbase first; the others (paths, URLs) do not.
+    let bare = reason
+        .strip_prefix(&format!("{}: ", c.name()))
+        .map_or(reason.clone(), str::to_owned);
+    ctx.console.warn(&format!("{}: {bare}", c.name()));
+    c.skip(format!("fetch failed: {bare}"));
+    (c.name().to_owned(), bare)
 }
 
 fn run_job(ctx: &FetchContext<'_>, job: &Job) -> Result<(FetchOutcome, SrcInfo), String> {
@@ -179,8 +192,17 @@ fn run_job(ctx: &FetchContext<'_>, job: &Job) -> Result<(FetchOutcome, SrcInfo),
     Ok((outcome, srcinfo))
 }
 
-/// Replaces the database metadata with the `.SRCINFO`'s.
-pub(crate) fn apply(c: &mut Candidate, outcome: &FetchOutcome, s: SrcInfo) {
+/// Replaces the database metadata with the `.SRCINFO`'s. `commit` is the commit checked
+/// out, when git was asked; `as_is` says the checkout was used without git (`--no-update`,
+/// `--local`), so its version is whatever it holds. Returns a warning when a checkout kept
+/// as it is holds another version than the one x86_64 has.
+pub(crate) fn apply(
+    c: &mut Candidate,
+    commit: Option<String>,
+    s: SrcInfo,
+    as_is: bool,
+) -> Option<String> {
+    let mut warning = None;
     let e = &mut c.entry;
     if e.use_aur || e.use_local || e.force_latest || e.version.is_empty() {
         e.version = s.version.clone();
@@ -188,9 +210,18 @@ pub(crate) fn apply(c: &mut Candidate, outcome: &FetchOutcome, s: SrcInfo) {
         if e.x86_version.is_empty() {
             e.x86_version = s.version.clone();
         }
+    } else if as_is && s.version != e.version {
+        // The list must describe what will be built: the checkout, not the wanted version.
+        warning = Some(format!(
+            "{}: the checkout holds {} and is kept as it is (--no-update); x86_64 has {}",
+            e.name, s.version, e.version
+        ));
+        e.version = s.version.clone();
+        e.tag = None;
+        e.commit = None;
     }
-    if let Some(commit) = &outcome.commit {
-        e.commit = Some(commit.clone());
+    if let Some(commit) = commit {
+        e.commit = Some(commit);
     } else if e.use_local {
         e.commit = None;
     }
@@ -201,4 +232,5 @@ pub(crate) fn apply(c: &mut Candidate, outcome: &FetchOutcome, s: SrcInfo) {
     e.provides = s.provides;
     e.ignorearch = s.needs_ignorearch;
     c.has_srcinfo = true;
+    warning
 }

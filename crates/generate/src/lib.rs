@@ -1,13 +1,17 @@
 //! `generate-build-list`: compares x86_64 with the port, fetches the PKGBUILDs that need
 //! building, adds missing dependencies, orders everything and writes the build list.
 //!
-//! The pipeline, one module per step:
-//! [`select`] (what needs building) -> [`fetching`] (PKGBUILDs at the right version, in
-//! parallel) -> [`missing`] (dependencies the target lacks, recursively) -> [`ordering`]
-//! (graph edges, cycle-aware order) -> the `packages_to_build.json` entries.
+//! The pipeline, one module per step, driven by `run`:
+//! `select` (what needs building) -> `fetching` (PKGBUILDs at the right version, in
+//! parallel; `dry_run` instead tells what it would do, from the checkouts on disk) ->
+//! `missing` (dependencies the target lacks, recursively; dependents of skipped ones
+//! skipped) -> `ordering` (graph edges, cycle-aware order) -> the `packages_to_build.json`
+//! entries, with `_command` from `command_line`.
 
 mod candidate;
+mod command_line;
 mod console;
+mod dry_run;
 mod fetching;
 mod missing;
 mod ordering;
@@ -15,6 +19,7 @@ mod run;
 mod select;
 
 pub use candidate::{Candidate, Origin};
+pub use command_line::command_line;
 pub use console::Console;
 pub use ordering::describe_entry;
 pub use run::{GenerateError, Options, Outcome, run};

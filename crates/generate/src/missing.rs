@@ -36,15 +36,25 @@ impl ListProviders {
         ListProviders { by_name }
     }
 
+    /// The listed candidates satisfying `relation`, other than `except`, in list order.
+    pub(crate) fn providers<'a>(
+        &'a self,
+        relation: &'a Relation,
+        except: usize,
+    ) -> impl Iterator<Item = usize> + 'a {
+        self.by_name
+            .get(&relation.name)
+            .into_iter()
+            .flatten()
+            .filter(move |(i, version)| {
+                *i != except && satisfies(relation, &relation.name, version.as_deref())
+            })
+            .map(|(i, _)| *i)
+    }
+
     /// The first listed candidate satisfying `relation`, other than `except`.
     pub(crate) fn provider(&self, relation: &Relation, except: usize) -> Option<usize> {
-        self.by_name
-            .get(&relation.name)?
-            .iter()
-            .find_map(|(i, version)| {
-                (*i != except && satisfies(relation, &relation.name, version.as_deref()))
-                    .then_some(*i)
-            })
+        self.providers(relation, except).next()
     }
 }
 
@@ -80,16 +90,8 @@ pub(crate) fn add_missing(
             if world.target.providers_of(&relation).next().is_some() {
                 continue;
             }
-            if let Some(p) = providers.provider(&relation, i) {
-                if candidates[p].skipped() && candidates[p].origin != Origin::Named {
-                    let reason = format!(
-                        "{} {text} needs {}, which is skipped ({})",
-                        kind.as_str(),
-                        candidates[p].name(),
-                        candidates[p].entry.skip_reason.clone().unwrap_or_default()
-                    );
-                    candidates[i].skip(reason);
-                }
+            // Listed already; whether it gets built is settled by `skip_dependents`.
+            if providers.provider(&relation, i).is_some() {
                 continue;
             }
             let dependent = candidates[i].name().to_owned();
@@ -135,7 +137,10 @@ pub(crate) fn add_missing(
                 .blacklist
                 .reason(base, entry.pkgnames.iter().map(String::as_str))
             {
-                candidates[i].skip(format!("{} {text} needs {base}, {reason}", kind.as_str()));
+                candidates[i].skip(format!(
+                    "{} {text}: nothing on the target satisfies it, and {base} is {reason}",
+                    kind.as_str()
+                ));
                 continue;
             }
             entry.added_reason = Some(format!("{} of {dependent}", kind.as_str()));
@@ -150,4 +155,49 @@ pub(crate) fn add_missing(
         }
     }
     added
+}
+
+/// Skips, until nothing changes, every listed pkgbase with a relation that the target does
+/// not satisfy and that only skipped list members would (a blacklisted missing dependency,
+/// a failed fetch): building it would fail for want of that dependency.
+pub(crate) fn skip_dependents(world: &World<'_>, candidates: &mut [Candidate]) {
+    let providers = ListProviders::new(candidates);
+    loop {
+        let mut newly_skipped = Vec::new();
+        for (i, c) in candidates.iter().enumerate() {
+            if c.skipped() {
+                continue;
+            }
+            for (kind, text) in c.relations() {
+                let Ok(relation) = text.parse::<Relation>() else {
+                    continue;
+                };
+                if world.target.providers_of(&relation).next().is_some() {
+                    continue;
+                }
+                let mut listed = providers.providers(&relation, i).peekable();
+                let Some(&first) = listed.peek() else {
+                    continue;
+                };
+                if listed.all(|p| candidates[p].skipped()) {
+                    let dep = &candidates[first];
+                    newly_skipped.push((
+                        i,
+                        format!(
+                            "{} {text}: nothing on the target satisfies it, and {} is skipped",
+                            kind.as_str(),
+                            dep.name(),
+                        ),
+                    ));
+                    break;
+                }
+            }
+        }
+        if newly_skipped.is_empty() {
+            return;
+        }
+        for (i, reason) in newly_skipped {
+            candidates[i].skip(reason);
+        }
+    }
 }

@@ -41,8 +41,8 @@ pub(crate) fn graph(candidates: &[Candidate]) -> (Vec<Node>, Vec<Edge>) {
     (nodes, edges)
 }
 
-/// Orders the candidates: built steps first (a package built twice appears twice), then
-/// the skipped entries by name.
+/// Orders the candidates: built steps first, by stage then name (a package built twice
+/// appears twice), then the skipped entries by name.
 pub(crate) fn order(candidates: &[Candidate]) -> Result<(BuildOrder, Vec<Entry>), GraphError> {
     let (nodes, edges) = graph(candidates);
     let order = build_order(&nodes, &edges)?;
@@ -54,9 +54,10 @@ pub(crate) fn order(candidates: &[Candidate]) -> Result<(BuildOrder, Vec<Entry>)
             continue;
         };
         let mut entry = c.entry.clone();
-        if let Some(placement) = order.packages.get(&step.pkgbase) {
-            entry.build_stage = placement.build_stage;
-        }
+        // The step's depth, not the package's: a second build comes after the cycle's
+        // other members, and packages needing a rebuilt one wait for its second build, so a
+        // builder running stage after stage sees every dependency done.
+        entry.build_stage = step.depth;
         entry.cycle_group = step.cycle_group;
         entry.cycle_stage = step.cycle_stage;
         entries.push(entry);

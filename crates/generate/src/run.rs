@@ -9,8 +9,9 @@ use archport_pkgsrc::Makepkg;
 
 use crate::candidate::Candidate;
 use crate::console::Console;
-use crate::fetching::{FetchContext, fetch_all, plan_fetch};
-use crate::missing::add_missing;
+use crate::dry_run::preview_all;
+use crate::fetching::{FetchContext, fetch_all};
+use crate::missing::{add_missing, skip_dependents};
 use crate::select::{MissingPackage, World, check_consistency, missing_packages, select};
 
 /// What `generate-build-list` was asked to do (the command-line options).
@@ -73,6 +74,19 @@ pub enum GenerateError {
     /// The repositories could not be loaded.
     #[error(transparent)]
     Snapshot(#[from] archport_snapshot::SnapshotError),
+    /// `--dry-run` or `--no-update` found no cached databases or state clone to work from.
+    #[error(
+        "{flag} works offline from the databases and state repository clone an earlier run left in {}, and there are none yet ({source}); run generate-build-list once without {flag} first",
+        workdir.display()
+    )]
+    NothingCached {
+        /// `--dry-run` or `--no-update`.
+        flag: &'static str,
+        /// The work directory holding `cache/` and `state/`.
+        workdir: PathBuf,
+        /// What was missing (boxed: it is large, and errors travel by value).
+        source: Box<archport_snapshot::SnapshotError>,
+    },
     /// The blacklist is unusable.
     #[error(transparent)]
     Blacklist(#[from] archport_blacklist::BlacklistError),
@@ -115,13 +129,28 @@ pub fn run(
         Some(path) => Blacklist::from_file(path)?,
         None => Blacklist::from_optional_file(&config.paths.blacklist)?,
     };
+    let offline_flag = if options.dry_run {
+        Some("--dry-run")
+    } else if options.no_update {
+        Some("--no-update")
+    } else {
+        None
+    };
     let snapshot = archport_snapshot::load(
         config,
         &archport_snapshot::Options {
-            offline: options.no_update || options.dry_run,
+            offline: offline_flag.is_some(),
             target_urls: options.arm_urls.clone(),
         },
-    )?;
+    )
+    .map_err(|source| match offline_flag {
+        Some(flag) if nothing_cached(&source) => GenerateError::NothingCached {
+            flag,
+            workdir: config.paths.workdir.clone(),
+            source: Box::new(source),
+        },
+        _ => GenerateError::Snapshot(source),
+    })?;
     check_consistency(&snapshot.state)?;
     let world = World {
         state: &snapshot.state,
@@ -160,9 +189,7 @@ pub fn run(
             .filter(|&i| !candidates[i].skipped())
             .collect();
         if options.dry_run {
-            for &i in &to_fetch {
-                announce(&ctx, &candidates[i], console);
-            }
+            failures.extend(preview_all(&ctx, &mut candidates, &to_fetch));
         } else {
             failures.extend(fetch_all(&ctx, &mut candidates, &to_fetch));
         }
@@ -184,6 +211,7 @@ pub fn run(
         }
         check = added;
     }
+    skip_dependents(&world, &mut candidates);
 
     let (order, entries) = crate::ordering::order(&candidates)?;
     for cycle in &order.cycles {
@@ -194,7 +222,7 @@ pub fn run(
         timestamp: timestamp_now(),
         packages: entries,
     };
-    summarize(console, &candidates, &order, &failures);
+    summarize(console, &candidates, &order);
     if options.dry_run {
         return Ok(Outcome::DryRun { list });
     }
@@ -210,26 +238,26 @@ pub fn run(
     })
 }
 
-fn announce(ctx: &FetchContext<'_>, c: &Candidate, console: &Console) {
-    match plan_fetch(ctx, c) {
-        Ok((mode, url)) => console.line(&format!(
-            "Would fetch {} {} ({mode:?}) from {url}",
-            c.name(),
-            if c.entry.version.is_empty() {
-                "latest"
-            } else {
-                &c.entry.version
-            }
-        )),
-        Err(reason) => console.warn(&format!("{}: {reason}", c.name())),
-    }
+/// Whether loading failed only because an offline run found nothing cached.
+fn nothing_cached(err: &archport_snapshot::SnapshotError) -> bool {
+    use archport_snapshot::SnapshotError;
+    matches!(
+        err,
+        SnapshotError::Download(archport_repodb::DownloadError::NotCached { .. })
+            | SnapshotError::State(archport_state::StateError::NoCheckout { .. })
+    )
 }
 
+/// `1 pkgbase`, `2 pkgbases`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The closing lines: what will be built, and every skipped pkgbase with its reason.
 fn summarize(
     console: &Console,
     candidates: &[Candidate],
     order: &archport_plan::order::BuildOrder,
-    failures: &[(String, String)],
 ) {
     let built = candidates.iter().filter(|c| !c.skipped()).count();
     let added = candidates
@@ -238,11 +266,18 @@ fn summarize(
         .count();
     let skipped = candidates.len() - built;
     console.line(&format!(
-        "{built} pkgbases to build ({added} added as missing dependencies), {} second builds for cycles, {skipped} skipped",
-        order.second_builds()
+        "{} to build ({added} added as missing dependencies), {} for cycles, {skipped} skipped",
+        count(built, "pkgbase", "pkgbases"),
+        count(order.second_builds(), "second build", "second builds"),
     ));
-    for (name, reason) in failures {
-        console.line(&format!("  fetch failed: {name}: {reason}"));
+    let mut skipped: Vec<&Candidate> = candidates.iter().filter(|c| c.skipped()).collect();
+    skipped.sort_by(|a, b| a.name().cmp(b.name()));
+    for c in skipped {
+        console.line(&format!(
+            "  skipped {}: {}",
+            c.name(),
+            c.entry.skip_reason.as_deref().unwrap_or("no reason given")
+        ));
     }
 }
 
