@@ -75,6 +75,40 @@ pub struct Entry {
     pub log: Option<String>,
 }
 
+impl Entry {
+    /// An entry for `pkgbase` at `version` in `repo`, building one package named like it,
+    /// with no relations yet and every flag off; callers fill in the rest.
+    pub fn new(pkgbase: &str, version: &str, repo: &str) -> Entry {
+        Entry {
+            name: pkgbase.to_owned(),
+            basename: pkgbase.to_owned(),
+            pkgnames: vec![pkgbase.to_owned()],
+            version: version.to_owned(),
+            x86_version: version.to_owned(),
+            arm_version: None,
+            repo: repo.to_owned(),
+            tag: None,
+            commit: None,
+            depends: Vec::new(),
+            makedepends: Vec::new(),
+            checkdepends: Vec::new(),
+            provides: Vec::new(),
+            force_latest: false,
+            use_aur: false,
+            use_local: false,
+            build_stage: 0,
+            cycle_group: None,
+            cycle_stage: None,
+            skip: 0,
+            skip_reason: None,
+            added_reason: None,
+            ignorearch: false,
+            failure: None,
+            log: None,
+        }
+    }
+}
+
 /// A build list that cannot be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ListError {
@@ -161,31 +195,12 @@ mod tests {
 
     fn entry(name: &str) -> Entry {
         Entry {
-            name: name.into(),
-            basename: name.into(),
             pkgnames: vec![name.into(), format!("{name}-libs")],
-            version: "1.86.0-2".into(),
-            x86_version: "1.86.0-2".into(),
-            arm_version: None,
-            repo: "extra".into(),
             tag: Some("1.86.0-2".into()),
             commit: Some("a".repeat(40)),
             depends: vec!["glibc>=2.38".into()],
-            makedepends: vec![],
-            checkdepends: vec![],
             provides: vec!["libboost.so=1.86-64".into()],
-            force_latest: false,
-            use_aur: false,
-            use_local: false,
-            build_stage: 0,
-            cycle_group: None,
-            cycle_stage: None,
-            skip: 0,
-            skip_reason: None,
-            added_reason: None,
-            ignorearch: false,
-            failure: None,
-            log: None,
+            ..Entry::new(name, "1.86.0-2", "extra")
         }
     }
 

@@ -77,14 +77,14 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// Sets up logging on stderr: warnings by default, `-v` debug, `-q` errors only;
-/// `RUST_LOG` overrides. Colour only on a terminal.
+/// Sets up logging on stderr: warnings by default (also with `-q`, which only drops the
+/// informational lines the tools print), `-v` debug, `-vv` trace; `RUST_LOG` overrides.
+/// Colour only on a terminal.
 pub fn init_logging(common: &CommonArgs) {
-    let level = match (common.quiet, common.verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
-        (false, 1) => "debug",
-        (false, _) => "trace",
+    let level = match common.verbose {
+        0 => "warn",
+        1 => "debug",
+        _ => "trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));

@@ -60,31 +60,11 @@ pub(crate) fn entry_from_state(
     arm_version: Option<&str>,
 ) -> Entry {
     let mut entry = Entry {
-        name: state.pkgbase.to_string(),
-        basename: state.pkgbase.to_string(),
         pkgnames: Vec::new(),
-        version: state.version.clone(),
-        x86_version: state.version.clone(),
         arm_version: arm_version.map(str::to_owned),
-        repo: state.repo.clone(),
         tag: Some(state.tag.clone()),
         commit: Some(state.commit.clone()),
-        depends: Vec::new(),
-        makedepends: Vec::new(),
-        checkdepends: Vec::new(),
-        provides: Vec::new(),
-        force_latest: false,
-        use_aur: false,
-        use_local: false,
-        build_stage: 0,
-        cycle_group: None,
-        cycle_stage: None,
-        skip: 0,
-        skip_reason: None,
-        added_reason: None,
-        ignorearch: false,
-        failure: None,
-        log: None,
+        ..Entry::new(state.pkgbase.as_str(), &state.version, &state.repo)
     };
     if let Some(group) = x86.pkgbase(state.pkgbase.as_str()) {
         for pkg in group.packages() {
@@ -108,33 +88,10 @@ fn bare_entry(
     state: Option<&StateEntry>,
     arm_version: Option<&str>,
 ) -> Entry {
-    let version = state.map(|s| s.version.clone()).unwrap_or_default();
+    let version = state.map(|s| s.version.as_str()).unwrap_or_default();
     Entry {
-        name: name.to_string(),
-        basename: name.to_string(),
-        pkgnames: vec![name.to_string()],
-        version: version.clone(),
-        x86_version: version,
         arm_version: arm_version.map(str::to_owned),
-        repo: repo.to_owned(),
-        tag: None,
-        commit: None,
-        depends: Vec::new(),
-        makedepends: Vec::new(),
-        checkdepends: Vec::new(),
-        provides: Vec::new(),
-        force_latest: false,
-        use_aur: false,
-        use_local: false,
-        build_stage: 0,
-        cycle_group: None,
-        cycle_stage: None,
-        skip: 0,
-        skip_reason: None,
-        added_reason: None,
-        ignorearch: false,
-        failure: None,
-        log: None,
+        ..Entry::new(name.as_str(), version, repo)
     }
 }
 

@@ -165,7 +165,7 @@ pub struct FetchOutcome {
     /// The commit checked out (`None` for [`FetchMode::Local`] and [`FetchMode::NoUpdate`],
     /// which do not look at git).
     pub commit: Option<String>,
-    /// Warnings, also logged with `tracing::warn!`.
+    /// Warnings for the caller to print (logged only at debug level here).
     pub warnings: Vec<FetchWarning>,
     /// Paths (relative to the checkout) of local changes carried over an update: modified
     /// tracked files and untracked files, e.g. an operator's `fix-arm.patch`.
@@ -286,8 +286,9 @@ pub fn fetch(req: &FetchRequest<'_>) -> Result<FetchOutcome, FetchError> {
         FetchMode::Tag => fetch_tag(req, dir),
         FetchMode::Latest | FetchMode::Aur => fetch_latest(req, dir),
     }?;
+    // Warnings are returned, not logged: the caller prints them once, in its own voice.
     for warning in &outcome.warnings {
-        tracing::warn!("{warning}");
+        tracing::debug!("{warning}");
     }
     Ok(outcome)
 }

@@ -309,6 +309,7 @@ fn builds_for(arches: &Architectures, arch: &SystemArchitecture) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use std::io::Read;
     use std::path::PathBuf;

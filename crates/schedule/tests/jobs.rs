@@ -7,33 +7,7 @@ use archport_buildlist::{BuildList, Entry};
 use archport_schedule::{Job, SkippedProvider, jobs_from_list};
 
 fn entry(name: &str, version: &str) -> Entry {
-    Entry {
-        name: name.into(),
-        basename: name.into(),
-        pkgnames: vec![name.into()],
-        version: version.into(),
-        x86_version: version.into(),
-        arm_version: None,
-        repo: "extra".into(),
-        tag: None,
-        commit: None,
-        depends: vec![],
-        makedepends: vec![],
-        checkdepends: vec![],
-        provides: vec![],
-        force_latest: false,
-        use_aur: false,
-        use_local: false,
-        build_stage: 0,
-        cycle_group: None,
-        cycle_stage: None,
-        skip: 0,
-        skip_reason: None,
-        added_reason: None,
-        ignorearch: false,
-        failure: None,
-        log: None,
-    }
+    Entry::new(name, version, "extra")
 }
 
 fn with(mut e: Entry, f: impl FnOnce(&mut Entry)) -> Entry {

@@ -81,34 +81,19 @@ pub fn entries_of(
                 .collect()
         };
         entries.push(Entry {
-            name: info.pkgbase.clone(),
-            basename: info.pkgbase.clone(),
             pkgnames: info.pkgnames.clone(),
-            version: "1-1".into(),
-            x86_version: "1-1".into(),
             arm_version: target_has_version.then(|| "0-1".into()),
-            repo: info.repo.clone(),
-            tag: None,
-            commit: None,
             depends: needs(EdgeKind::Depends),
             makedepends: needs(EdgeKind::Makedepends),
             checkdepends: needs(EdgeKind::Checkdepends),
             provides: info.provides.clone(),
-            force_latest: false,
-            use_aur: false,
-            use_local: false,
             build_stage: order
                 .packages
                 .get(&step.pkgbase)
                 .map_or(0, |p| p.build_stage),
             cycle_group: step.cycle_group,
             cycle_stage: step.cycle_stage,
-            skip: 0,
-            skip_reason: None,
-            added_reason: None,
-            ignorearch: false,
-            failure: None,
-            log: None,
+            ..Entry::new(&info.pkgbase, "1-1", &info.repo)
         });
     }
     Ok(entries)
