@@ -82,7 +82,7 @@ fn main() -> ExitCode {
             strict: cli.strict,
             blacklist: cli.blacklist.clone(),
             arm_urls: cli.arm_urls.clone(),
-            command_line: archport_generate::command_line(std::env::args_os()),
+            command_line: archport_cli::command_line(std::env::args_os()),
         };
         let console = Console::stderr(cli.common.quiet);
         match run(&config, &options, &console)? {

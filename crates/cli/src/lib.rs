@@ -4,6 +4,10 @@
 //! Binaries stay thin: parse arguments with clap, call [`run`] with their body, and let it
 //! turn errors into one `error: ...` line and the documented exit code.
 
+mod command_line;
+
+pub use command_line::command_line;
+
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -6,10 +6,9 @@
 //! parallel; `dry_run` instead tells what it would do, from the checkouts on disk) ->
 //! `missing` (dependencies the target lacks, recursively; dependents of skipped ones
 //! skipped) -> `ordering` (graph edges, cycle-aware order) -> the `packages_to_build.json`
-//! entries, with `_command` from `command_line`.
+//! entries.
 
 mod candidate;
-mod command_line;
 mod console;
 mod dry_run;
 mod fetching;
@@ -19,7 +18,6 @@ mod run;
 mod select;
 
 pub use candidate::{Candidate, Origin};
-pub use command_line::command_line;
 pub use console::Console;
 pub use ordering::describe_entry;
 pub use run::{GenerateError, Options, Outcome, run};

@@ -1,7 +1,9 @@
-//! The command line as the build list records it in `_command`: the program's file name and
+//! The command line as the tools record it (`_command`, the build queue): the program's file name and
 //! its arguments, quoted for a POSIX shell where needed, so it can be pasted back.
 
 use std::ffi::OsString;
+
+use archport_chroot::shell_quote;
 
 /// `generate-build-list --packages vim 'a b'` from `argv` (the program path is cut to its
 /// file name). Arguments that are not UTF-8 are shown lossily.
@@ -13,28 +15,11 @@ pub fn command_line(argv: impl IntoIterator<Item = OsString>) -> String {
             let p = p.to_string_lossy().into_owned();
             p.rsplit('/').next().map(str::to_owned).unwrap_or(p)
         })
-        .unwrap_or_else(|| "generate-build-list".to_owned());
+        .unwrap_or_default();
     std::iter::once(program)
-        .chain(args.map(|a| shell_quote(&a.to_string_lossy())))
+        .chain(args.map(|a| shell_quote(&a.to_string_lossy()).into_owned()))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// `word` as is when a shell would read it back unchanged, else in single quotes.
-fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word.bytes().all(|b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'-' | b'_' | b'.' | b'/' | b':' | b'=' | b'+' | b',' | b'@' | b'%'
-                )
-        });
-    if plain {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
 }
 
 #[cfg(test)]
