@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 pub use carch::{carch_from_makepkg_conf, makepkg_conf_value};
 pub use model::{
-    Bootstrap, Config, Paths, Sources, Target, Tools, Upload, UploadBackend, X86, db_url,
-    repo_of_db_url,
+    Bootstrap, Config, DEFAULT_STAGE1, DEFAULT_STAGE2, Paths, Sources, Target, Tools, Upload,
+    UploadBackend, X86, db_url, repo_of_db_url,
 };
 
 /// The file name looked for in the current directory when no `--config` is given.

@@ -122,7 +122,26 @@ pub struct Upload {
 pub struct Bootstrap {
     /// pkgbases `generate-build-list` leaves out unless named with `--packages`.
     pub only: Vec<String>,
+    /// The first pass of the staged toolchain rebuild, in build order.
+    pub stage1: Vec<String>,
+    /// The second pass, in build order: rebuilt against the first pass's results.
+    pub stage2: Vec<String>,
 }
+
+/// The default first bootstrap stage.
+pub const DEFAULT_STAGE1: [&str; 8] = [
+    "linux-api-headers",
+    "glibc",
+    "binutils",
+    "gcc",
+    "gmp",
+    "mpfr",
+    "libmpc",
+    "libisl",
+];
+
+/// The default second bootstrap stage.
+pub const DEFAULT_STAGE2: [&str; 5] = ["glibc", "binutils", "gcc", "libtool", "valgrind"];
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -203,6 +222,45 @@ struct RawUpload {
 #[serde(deny_unknown_fields)]
 struct RawBootstrap {
     only: Option<Vec<String>>,
+    stage1: Option<Vec<String>>,
+    stage2: Option<Vec<String>>,
+}
+
+/// A bootstrap stage from the file, or its default: non-empty, pkgbase names, none twice.
+fn stage(
+    value: Option<Vec<String>>,
+    default: &[&str],
+    key: &'static str,
+    file: &Path,
+) -> Result<Vec<String>, ConfigError> {
+    let Some(list) = value else {
+        return Ok(default.iter().map(|s| (*s).to_owned()).collect());
+    };
+    let invalid = |message: String| ConfigError::Invalid {
+        path: file.to_owned(),
+        key,
+        message,
+    };
+    if list.is_empty() {
+        return Err(invalid("a stage needs at least one pkgbase".into()));
+    }
+    for (i, name) in list.iter().enumerate() {
+        // The names become paths (`pkgbuilds/<name>`) and command arguments.
+        let valid = name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric() || b"@_+".contains(&b))
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"@_+.-".contains(&b));
+        if !valid {
+            return Err(invalid(format!("{name:?} is not a pkgbase name")));
+        }
+        if list[..i].contains(name) {
+            return Err(invalid(format!("{name} is listed twice")));
+        }
+    }
+    Ok(list)
 }
 
 /// A tool value that names a path (has a `/`) resolves like any relative path; a bare
@@ -286,6 +344,18 @@ impl RawConfig {
                 .collect()
         });
         let t = self.tools;
+        let stage1 = stage(
+            self.bootstrap.stage1,
+            &DEFAULT_STAGE1,
+            "bootstrap.stage1",
+            file,
+        )?;
+        let stage2 = stage(
+            self.bootstrap.stage2,
+            &DEFAULT_STAGE2,
+            "bootstrap.stage2",
+            file,
+        )?;
         Ok(Config {
             arch,
             repos,
@@ -339,6 +409,8 @@ impl RawConfig {
                         .map(String::from)
                         .to_vec()
                 }),
+                stage1,
+                stage2,
             },
             file: (file != Path::new("<defaults>")).then(|| file.to_owned()),
             base_dir: base.to_owned(),

@@ -119,3 +119,62 @@ fn repo_of_url() {
     );
     assert_eq!(repo_of_db_url("http://h/x/core.db.tar.gz"), "core");
 }
+
+#[test]
+fn bootstrap_stages_default_to_the_issue_and_are_configurable() {
+    let p = Path::new("c.toml");
+    let b = Path::new("/");
+    let c = Config::from_toml("", p, b).unwrap();
+    assert_eq!(
+        c.bootstrap.stage1,
+        [
+            "linux-api-headers",
+            "glibc",
+            "binutils",
+            "gcc",
+            "gmp",
+            "mpfr",
+            "libmpc",
+            "libisl"
+        ]
+    );
+    assert_eq!(
+        c.bootstrap.stage2,
+        ["glibc", "binutils", "gcc", "libtool", "valgrind"]
+    );
+
+    let c = Config::from_toml(
+        "[bootstrap]\nstage1 = [\"glibc\", \"gcc\"]\nstage2 = [\"gcc\"]\n",
+        p,
+        b,
+    )
+    .unwrap();
+    assert_eq!(c.bootstrap.stage1, ["glibc", "gcc"]);
+    assert_eq!(c.bootstrap.stage2, ["gcc"]);
+    assert_eq!(
+        c.bootstrap.only,
+        ["linux-api-headers", "glibc", "binutils", "gcc"]
+    );
+
+    for (text, problem) in [
+        (
+            "[bootstrap]\nstage1 = []",
+            "bootstrap.stage1: a stage needs at least one pkgbase",
+        ),
+        (
+            "[bootstrap]\nstage2 = [\"../gcc\"]",
+            "bootstrap.stage2: \"../gcc\" is not a pkgbase name",
+        ),
+        (
+            "[bootstrap]\nstage1 = [\"gcc\", \"gcc\"]",
+            "bootstrap.stage1: gcc is listed twice",
+        ),
+        ("[bootstrap]\nstage3 = [\"gcc\"]", "stage3"),
+    ] {
+        let err = Config::from_toml(text, p, b).unwrap_err().to_string();
+        assert!(
+            err.contains(problem) && err.starts_with("c.toml"),
+            "{text}: {err}"
+        );
+    }
+}

@@ -1,0 +1,743 @@
+//! `bootstrap-toolchain` end to end: the real binary in a temporary work directory against a
+//! small test world holding the toolchain pkgbases (git over `file://`). devtools cannot run
+//! here, so the configuration points makechrootpkg, arch-nspawn, mkarchroot and sudo at the
+//! test world's stand-ins, which record their argument vectors and really build with the
+//! host's makepkg as an unprivileged user; the `local` upload backend publishes with the real
+//! `repo-add`. Stages are configured smaller than the real ones to keep the builds few.
+//!
+//! The stand-in makechrootpkg writes when each call starts and ends, with its pkgbase and
+//! process group (`FAKE_BUILD_EVENTS`): the build order is read from there. Sessions that
+//! need a build in progress make it sleep and wait for its start event; no assertion depends
+//! on how long anything takes.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use archport_testworld::{PackageSpec, PkgbaseSpec, Repo, WorldSpec};
+use common::{Env, scrub};
+
+/// The toolchain of the test world: glibc, binutils (with an older tagged version) and a
+/// split gcc in core, none listing aarch64 (so they build with `--ignorearch`), and valgrind
+/// in extra, which lists it.
+fn toolchain() -> WorldSpec {
+    let core = |name: &str, version: &str| PkgbaseSpec::new(name, version).repo(Repo::Core);
+    WorldSpec::new()
+        .pkgbase(core("glibc", "2.40-1").provides(["libc.so=6-64"]))
+        .pkgbase(
+            core("binutils", "2.43-1")
+                .depends(["glibc"])
+                .history(["2.42-1"]),
+        )
+        .pkgbase(core("gcc", "14.2.1-1").packages([
+            PackageSpec::new("gcc").depends(["gcc-libs", "binutils"]),
+            PackageSpec::new("gcc-libs").depends(["glibc"]),
+        ]))
+        .pkgbase(
+            PkgbaseSpec::new("valgrind", "3.23.0-1")
+                .arch(["x86_64", "aarch64"])
+                .depends(["glibc"]),
+        )
+}
+
+// --- the session ------------------------------------------------------------------------------
+
+/// One command of a session: what was typed and what came out.
+struct Run {
+    args: Vec<String>,
+    stdout: String,
+    stderr: String,
+    code: i32,
+}
+
+impl Run {
+    fn from_output(args: &[&str], output: std::process::Output) -> Run {
+        use std::os::unix::process::ExitStatusExt as _;
+        Run {
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+            code: output
+                .status
+                .code()
+                .unwrap_or_else(|| 128 + output.status.signal().unwrap_or(0)),
+        }
+    }
+
+    /// Asserts the exit code, showing the output when it differs.
+    fn exits(self, code: i32) -> Run {
+        assert_eq!(
+            self.code,
+            code,
+            "bootstrap-toolchain {}\nstderr:\n{}\nstdout:\n{}",
+            self.args.join(" "),
+            self.stderr,
+            self.stdout
+        );
+        self
+    }
+
+    /// The `Stage 1/2 (3/8): binutils 2.43-1` lines, without their elapsed time.
+    fn stage_lines(&self) -> Vec<String> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("Stage "))
+            .map(|l| {
+                let (line, elapsed) = l.rsplit_once(" (").unwrap();
+                assert!(elapsed.ends_with(" elapsed)"), "{l}");
+                line.to_owned()
+            })
+            .collect()
+    }
+
+    /// The run as a terminal shows it (stderr, then stdout), cleaned for a snapshot.
+    fn transcript(&self, s: &Session) -> String {
+        let mut out = format!(
+            "$ {}\n",
+            ["bootstrap-toolchain".to_owned()]
+                .iter()
+                .chain(&self.args)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        out.push_str(&self.stderr);
+        if !self.stdout.is_empty() {
+            out.push_str("[stdout]\n");
+            out.push_str(&self.stdout);
+        }
+        out.push_str(&format!("[exit {}]\n", self.code));
+        s.clean(&out)
+    }
+}
+
+/// A work directory whose configuration bootstraps `stage1` then `stage2` with the
+/// stand-in devtools and publishes to `{workdir}/repo` with repo-add.
+struct Session {
+    env: Env,
+}
+
+impl Session {
+    fn new(stage1: &[&str], stage2: &[&str]) -> Session {
+        let env = Env::new(toolchain());
+        // makepkg refuses root: the stand-in makechrootpkg builds as this user (created here
+        // when missing), the one the configuration names.
+        let scratch = tempfile::tempdir().unwrap();
+        archport_testworld::prepare_build_dir(scratch.path()).unwrap();
+        let fake = archport_testworld::fake_devtools_dir();
+        let tool = |name: &str| fake.join(name).display().to_string();
+        let list = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| format!("\"{n}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let config = std::fs::read_to_string(env.config()).unwrap().replace(
+            "[paths]\n",
+            "[paths]\nchroot = \"chroot\"\ncache = \"cache-pacman\"\n",
+        );
+        let config = format!(
+            "{config}\n[tools]\nmakechrootpkg = \"{}\"\narch_nspawn = \"{}\"\nmkarchroot = \"{}\"\n\
+             sudo = \"{}\"\nbuild_user = \"{}\"\n\n[upload]\nbackend = \"local\"\n\n\
+             [bootstrap]\nstage1 = [{}]\nstage2 = [{}]\n",
+            tool("makechrootpkg"),
+            tool("arch-nspawn"),
+            tool("mkarchroot"),
+            tool("sudo"),
+            archport_testworld::BUILD_USER,
+            list(stage1),
+            list(stage2),
+        );
+        std::fs::write(env.config(), config).unwrap();
+        Session { env }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.env.path().join(relative)
+    }
+
+    /// Clones `pkgbase`'s packaging repository into `pkgbuilds/` as an operator would,
+    /// at `tag` (the newest commit without one).
+    fn check_out_by_hand(&self, pkgbase: &str, tag: Option<&str>) {
+        let dir = self.path("pkgbuilds").join(pkgbase);
+        std::fs::create_dir_all(self.path("pkgbuilds")).unwrap();
+        git(
+            self.env.path(),
+            &[
+                "clone",
+                "-q",
+                &self.env.world.packaging_url(pkgbase),
+                &dir.display().to_string(),
+            ],
+        );
+        if let Some(tag) = tag {
+            git(&dir, &["checkout", "-q", tag]);
+        }
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap-toolchain"));
+        cmd.current_dir(self.env.path())
+            .env_remove("ARCHPORT_CONFIG")
+            .env("NO_COLOR", "1")
+            .env("FAKE_DEVTOOLS_LOG", self.path("devtools.log"))
+            .env("FAKE_BUILD_EVENTS", self.path("events.log"))
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn bt(&self, args: &[&str]) -> Run {
+        self.bt_with(&[], args)
+    }
+
+    /// `bootstrap-toolchain ARGS` with stand-in controls in the environment.
+    fn bt_with(&self, vars: &[(&str, &str)], args: &[&str]) -> Run {
+        let output = self
+            .command()
+            .envs(vars.iter().copied())
+            .args(args)
+            .output()
+            .unwrap();
+        Run::from_output(args, output)
+    }
+
+    /// Every devtools call so far, one argument vector per line, cleaned.
+    fn calls(&self) -> Vec<String> {
+        let text = std::fs::read_to_string(self.path("devtools.log")).unwrap_or_default();
+        self.clean(&text).lines().map(str::to_owned).collect()
+    }
+
+    /// `(start, pkgbase, process group)` of each makechrootpkg event so far.
+    fn events(&self) -> Vec<(bool, String, Option<i32>)> {
+        let text = std::fs::read_to_string(self.path("events.log")).unwrap_or_default();
+        text.lines()
+            .map(|line| {
+                let fields: Vec<&str> = line.split(' ').collect();
+                let start = fields[0] == "start";
+                (
+                    start,
+                    fields[2].to_owned(),
+                    start.then(|| fields[4].parse().unwrap()),
+                )
+            })
+            .collect()
+    }
+
+    /// The pkgbases makechrootpkg was started for, in order.
+    fn started(&self) -> Vec<String> {
+        self.events()
+            .into_iter()
+            .filter(|e| e.0)
+            .map(|e| e.1)
+            .collect()
+    }
+
+    /// The pkgnames and versions in a published repository's database (`core-testing`).
+    fn published(&self, repo: &str) -> BTreeSet<String> {
+        let db = self
+            .path("repo")
+            .join(repo)
+            .join("os/aarch64")
+            .join(format!("{repo}.db"));
+        archport_repodb::read_db(&db, repo)
+            .unwrap()
+            .iter()
+            .map(|p| format!("{} {}", p.name(), p.version()))
+            .collect()
+    }
+
+    /// The bootstrap working copy and its lock, where they exist.
+    fn copies(&self) -> Vec<String> {
+        ["archport-bootstrap", "archport-bootstrap.lock"]
+            .into_iter()
+            .filter(|n| self.path("chroot").join(n).symlink_metadata().is_ok())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// `pkgbase state` of each step in the record.
+    fn recorded(&self) -> Vec<String> {
+        let record = read_json(&self.path("build-state/bootstrap.json"));
+        record["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {}",
+                    s["pkgbase"].as_str().unwrap(),
+                    s["state"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
+    /// Whether nothing holds `bootstrap.lock` (taking it here and letting it go).
+    fn lock_is_free(&self) -> bool {
+        let Ok(file) = File::open(self.path("bootstrap.lock")) else {
+            return true;
+        };
+        file.try_lock().is_ok()
+    }
+
+    /// `text` with the work directory, the world, the port and the stand-ins' directory
+    /// replaced.
+    fn clean(&self, text: &str) -> String {
+        let fake = archport_testworld::fake_devtools_dir()
+            .display()
+            .to_string();
+        scrub(&text.replace(&fake, "[FAKE]"), &self.env)
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Polls `check` until it gives a value; a bound (not a timing assertion) so that a broken
+/// run fails the test instead of hanging it.
+fn wait_until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Snapshot filters for what cleaning cannot know: durations, log stamps, times.
+fn settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\(\d+[0-9hms]* elapsed\)", "([ELAPSED] elapsed)");
+    settings.add_filter(r" in \d+[0-9hms]*", " in [DURATION]");
+    settings.add_filter(r"-\d{8}-\d{6}-build\.log", "-[STAMP]-build.log");
+    settings.add_filter(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "[TIMESTAMP]");
+    settings.add_filter(r"SOURCE_DATE_EPOCH=\d+", "SOURCE_DATE_EPOCH=[COMMIT TIME]");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("snapshots/bootstrap_toolchain");
+    settings
+}
+
+/// The file names under `dir`, recursively, with sizes and modification times: what a
+/// command that touches nothing leaves exactly as it was.
+fn listing(dir: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime)> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.path().symlink_metadata().unwrap();
+            out.insert(
+                entry.path().strip_prefix(dir).unwrap().to_path_buf(),
+                (meta.len(), meta.modified().unwrap()),
+            );
+            if meta.is_dir() {
+                todo.push(entry.path());
+            }
+        }
+    }
+    out
+}
+
+/// The live (not zombie) processes of process group `pgid`.
+fn group_members(pgid: i32) -> Vec<String> {
+    let mut members = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if entry.file_name().to_string_lossy().parse::<u32>().is_err() {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let rest = stat.rsplit_once(')').unwrap().1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields[2] == pgid.to_string() && !matches!(fields[0], "Z" | "X") {
+            members.push(stat);
+        }
+    }
+    members
+}
+
+fn finish(child: Child, args: &[&str]) -> Run {
+    Run::from_output(args, child.wait_with_output().unwrap())
+}
+
+// --- the sessions --------------------------------------------------------------------------------
+
+#[test]
+fn full_bootstrap_builds_both_stages_in_order_against_what_was_built_before() {
+    let s = Session::new(&["glibc", "binutils", "gcc"], &["glibc", "gcc", "valgrind"]);
+    s.check_out_by_hand("glibc", None);
+    s.check_out_by_hand("gcc", None);
+    let run = s.bt(&[]).exits(0);
+
+    assert_eq!(
+        run.stage_lines(),
+        [
+            "Stage 1/2 (1/3): glibc 2.40-1",
+            "Stage 1/2 (2/3): binutils 2.43-1",
+            "Stage 1/2 (3/3): gcc 14.2.1-1",
+            "Stage 2/2 (1/3): glibc 2.40-1",
+            "Stage 2/2 (2/3): gcc 14.2.1-1",
+            "Stage 2/2 (3/3): valgrind 3.23.0-1",
+        ]
+    );
+    assert_eq!(
+        s.started(),
+        ["glibc", "binutils", "gcc", "glibc", "gcc", "valgrind"]
+    );
+    // The console, and every devtools call in order: the database refresh, the toolchain
+    // built so far installed into the root chroot, then the clean build (--ignorearch for
+    // the packages whose PKGBUILD lacks aarch64).
+    settings().bind(|| {
+        insta::assert_snapshot!("full_run", run.transcript(&s));
+        insta::assert_snapshot!("full_run_calls", s.calls().join("\n"));
+    });
+
+    // Published to the testing repository of each package's repository.
+    assert_eq!(
+        s.published("core-testing"),
+        [
+            "binutils 2.43-1",
+            "gcc 14.2.1-1",
+            "gcc-libs 14.2.1-1",
+            "glibc 2.40-1"
+        ]
+        .map(str::to_owned)
+        .into()
+    );
+    assert_eq!(
+        s.published("extra-testing"),
+        BTreeSet::from(["valgrind 3.23.0-1".to_owned()])
+    );
+    // Two logs for the packages built twice, each naming its stage.
+    let mut glibc_logs: Vec<String> = std::fs::read_dir(s.path("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("glibc-"))
+        .collect();
+    glibc_logs.sort();
+    assert_eq!(glibc_logs.len(), 2, "{glibc_logs:?}");
+    let second = std::fs::read_to_string(s.path("logs").join(&glibc_logs[1])).unwrap();
+    assert!(
+        second.starts_with("==> archport bootstrap-toolchain: glibc 2.40-1 (stage 2 of 2, 1/3)\n"),
+        "{second}"
+    );
+    assert!(second.contains("\n==> result: built\n"), "{second}");
+    // Every step recorded as built; no lock, no working copy left.
+    assert_eq!(
+        s.recorded(),
+        [
+            "glibc built",
+            "binutils built",
+            "gcc built",
+            "glibc built",
+            "gcc built",
+            "valgrind built"
+        ]
+    );
+    assert!(!s.path("bootstrap.lock").exists());
+    assert_eq!(s.copies(), Vec::<String>::new());
+}
+
+#[test]
+fn gcc_and_glibc_must_be_checked_out_by_hand() {
+    let s = Session::new(&["glibc", "binutils", "gcc"], &["glibc"]);
+    s.check_out_by_hand("glibc", None);
+    let run = s.bt(&[]).exits(1);
+    assert_eq!(
+        s.clean(&run.stderr),
+        "error: [WORKDIR]/pkgbuilds/gcc: missing; gcc and glibc come from special repositories \
+         and must be checked out by hand before bootstrapping\n"
+    );
+    // Nothing was fetched, built or recorded; the lock went with the run.
+    assert!(!s.path("pkgbuilds/binutils").exists());
+    assert_eq!(s.calls(), Vec::<String>::new());
+    assert!(!s.path("build-state/bootstrap.json").exists());
+    assert!(!s.path("bootstrap.lock").exists());
+    // A dry run says the same.
+    let dry = s.bt(&["--dry-run"]).exits(1);
+    assert_eq!(dry.stderr, run.stderr);
+}
+
+#[test]
+fn a_live_lock_refuses_a_second_run_and_a_dead_ones_is_taken_over() {
+    let s = Session::new(&["binutils"], &["valgrind"]);
+    let lock_path = s.path("bootstrap.lock");
+
+    // A live holder: this process, holding the OS lock.
+    let holder = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(&lock_path)
+        .unwrap();
+    holder.try_lock().unwrap();
+    let text = format!("pid {}\nstarted 2026-01-01T00:00:00Z\n", std::process::id());
+    std::fs::write(&lock_path, &text).unwrap();
+    let run = s.bt(&[]).exits(1);
+    assert_eq!(
+        s.clean(&run.stderr),
+        format!(
+            "error: bootstrap-toolchain is already running in this work directory: process {} \
+             (started 2026-01-01T00:00:00Z) holds [WORKDIR]/bootstrap.lock\n",
+            std::process::id()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(&lock_path).unwrap(),
+        text,
+        "the holder's file is kept"
+    );
+    assert_eq!(s.calls(), Vec::<String>::new());
+
+    // The holder dies without cleaning up: the kernel drops its lock, its file stays.
+    let mut dead = Command::new("true").spawn().unwrap();
+    let dead_pid = dead.id();
+    dead.wait().unwrap();
+    std::fs::write(
+        &lock_path,
+        format!("pid {dead_pid}\nstarted 2026-01-01T00:00:00Z\n"),
+    )
+    .unwrap();
+    drop(holder);
+    let run = s.bt(&["--no-upload"]).exits(0);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "taking over the lock of dead process {dead_pid} (started 2026-01-01T00:00:00Z)\n"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.started(), ["binutils", "valgrind"]);
+    assert!(!lock_path.exists(), "released at the end");
+}
+
+#[test]
+fn start_from_skips_earlier_stage_one_packages_and_leaves_checkouts_alone() {
+    let s = Session::new(&["glibc", "binutils", "gcc"], &["binutils"]);
+    s.check_out_by_hand("glibc", None);
+    s.check_out_by_hand("gcc", None);
+    // An older binutils with a local fix: a bootstrap builds it as it is.
+    s.check_out_by_hand("binutils", Some("2.42-1"));
+    let binutils = s.path("pkgbuilds/binutils");
+    std::fs::write(binutils.join("fix-arm.patch"), "local fix\n").unwrap();
+    let head = git(&binutils, &["rev-parse", "HEAD"]);
+
+    let run = s.bt(&["--start-from", "gcc"]).exits(0);
+    assert_eq!(
+        run.stage_lines(),
+        [
+            "Stage 1/2 (3/3): gcc 14.2.1-1",
+            "Stage 2/2 (1/1): binutils 2.42-1"
+        ]
+    );
+    assert_eq!(s.started(), ["gcc", "binutils"]);
+    assert!(!run.stderr.contains("Processing"), "{}", run.stderr);
+    assert_eq!(git(&binutils, &["rev-parse", "HEAD"]), head);
+    assert!(binutils.join("fix-arm.patch").is_file());
+    // The gcc just built was installed before binutils was built.
+    let calls = s.calls();
+    let install = calls
+        .iter()
+        .find(|c| c.contains(" pacman -U --noconfirm "))
+        .unwrap();
+    assert!(
+        install.ends_with("[WORKDIR]/cache-pacman/gcc-14.2.1-1-x86_64.pkg.tar.gz [WORKDIR]/cache-pacman/gcc-libs-14.2.1-1-x86_64.pkg.tar.gz"),
+        "{install}"
+    );
+
+    let run = s.bt(&["--start-from", "valgrind"]).exits(2);
+    assert_eq!(
+        run.stderr,
+        "error: --start-from valgrind: not a stage-1 package (stage 1: glibc binutils gcc)\n"
+    );
+}
+
+#[test]
+fn continue_resumes_after_the_last_step_built() {
+    let s = Session::new(&["glibc", "binutils", "gcc"], &["glibc"]);
+    s.check_out_by_hand("glibc", None);
+    s.check_out_by_hand("gcc", None);
+    let run = s
+        .bt_with(&[("FAKE_FAIL_BUILD", "binutils")], &["--no-upload"])
+        .exits(1);
+    let log = run
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("  log: "))
+        .unwrap()
+        .to_owned();
+    assert!(Path::new(&log).is_file(), "{log}");
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("FAKE_FAIL_BUILD")
+    );
+    settings().bind(|| insta::assert_snapshot!("failed_run", run.transcript(&s)));
+    assert_eq!(
+        s.recorded(),
+        [
+            "glibc built",
+            "binutils failed",
+            "gcc pending",
+            "glibc pending"
+        ]
+    );
+    // The failed build's working copy is kept to inspect.
+    assert_eq!(s.copies(), ["archport-bootstrap"]);
+    assert!(s.lock_is_free());
+    assert_eq!(s.started(), ["glibc", "binutils"]);
+
+    let before = s.calls().len();
+    let run = s.bt(&["--continue", "--no-upload"]).exits(0);
+    assert_eq!(
+        run.stage_lines(),
+        [
+            "Stage 1/2 (2/3): binutils 2.43-1",
+            "Stage 1/2 (3/3): gcc 14.2.1-1",
+            "Stage 2/2 (1/1): glibc 2.40-1"
+        ]
+    );
+    assert_eq!(
+        s.started(),
+        ["glibc", "binutils", "binutils", "gcc", "glibc"],
+        "glibc of stage 1 is not rebuilt"
+    );
+    settings().bind(|| insta::assert_snapshot!("continued_run", run.transcript(&s)));
+    // The first build of the continued run gets the earlier run's glibc.
+    let calls = s.calls();
+    let install = calls[before..]
+        .iter()
+        .find(|c| c.contains(" pacman -U --noconfirm "))
+        .unwrap();
+    assert!(
+        install.ends_with(" --noconfirm [WORKDIR]/cache-pacman/glibc-2.40-1-x86_64.pkg.tar.gz"),
+        "{install}"
+    );
+    assert_eq!(
+        s.recorded(),
+        ["glibc built", "binutils built", "gcc built", "glibc built"]
+    );
+    assert_eq!(s.copies(), Vec::<String>::new());
+
+    // Nothing left to continue.
+    let run = s.bt(&["--continue"]).exits(0);
+    assert!(
+        run.stderr.contains("nothing left to build"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Starts `bootstrap-toolchain ARGS` with binutils' build sleeping, waits until that build
+/// runs, sends `signal` to the run, and returns the run and the build's process group.
+fn interrupt_binutils(s: &Session, args: &[&str], signal: &str) -> (Run, i32) {
+    let builds_before = s.started().len();
+    let child = s
+        .command()
+        .env("FAKE_BUILD_SLEEP", "60")
+        .env("FAKE_SLEEP_ONLY", "binutils")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pgid = wait_until("binutils to start building", || {
+        s.events()
+            .into_iter()
+            .filter(|e| e.0)
+            .nth(builds_before)
+            .filter(|e| e.1 == "binutils")
+            .and_then(|e| e.2)
+    });
+    assert!(!s.lock_is_free(), "the run holds the lock while it builds");
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), "--", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    (finish(child, args), pgid)
+}
+
+#[test]
+fn sigint_stops_the_build_and_releases_the_lock() {
+    let s = Session::new(&["binutils"], &["valgrind"]);
+    let args = ["--no-upload"];
+    let (run, pgid) = interrupt_binutils(&s, &args, "INT");
+    let run = run.exits(130);
+    assert!(
+        run.stderr.contains(
+            "interrupted: stopping the running build (interrupt again to kill it at once)\n"
+        ) && run
+            .stderr
+            .contains("interrupted: Stage 1/2 (1/1): binutils was stopped;"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        group_members(pgid),
+        Vec::<String>::new(),
+        "the build's process group is gone"
+    );
+    assert!(!s.path("bootstrap.lock").exists());
+    assert!(s.lock_is_free());
+    assert_eq!(
+        s.copies(),
+        Vec::<String>::new(),
+        "the working copy was removed"
+    );
+    assert_eq!(s.recorded(), ["binutils interrupted", "valgrind pending"]);
+    assert_eq!(s.started(), ["binutils"]);
+
+    // SIGTERM the same way, resuming the interrupted step: exit 143, lock released.
+    let (run, pgid) = interrupt_binutils(&s, &["--continue", "--no-upload"], "TERM");
+    let run = run.exits(143);
+    assert!(
+        run.stderr
+            .contains("interrupted: Stage 1/2 (1/1): binutils was stopped;"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(group_members(pgid), Vec::<String>::new());
+    assert!(!s.path("bootstrap.lock").exists());
+    assert_eq!(s.copies(), Vec::<String>::new());
+    assert_eq!(s.recorded(), ["binutils interrupted", "valgrind pending"]);
+    let record = read_json(&s.path("build-state/bootstrap.json"));
+    assert_eq!(record["steps"][0]["attempts"], 2);
+}
+
+#[test]
+fn dry_run_prints_every_command_and_touches_nothing() {
+    let s = Session::new(&["glibc", "binutils", "gcc"], &["glibc", "valgrind"]);
+    s.check_out_by_hand("glibc", None);
+    s.check_out_by_hand("gcc", None);
+    let before = listing(s.env.path());
+    let run = s.bt(&["--dry-run"]).exits(0);
+    assert_eq!(run.stderr, "");
+    settings().bind(|| insta::assert_snapshot!("dry_run", run.transcript(&s)));
+    assert_eq!(listing(s.env.path()), before, "the work directory changed");
+    assert!(!s.path("devtools.log").exists(), "no devtools call");
+}
