@@ -58,17 +58,22 @@ struct Cli {
     #[arg(long, conflicts_with_all = ["dry_run", "continue_run"])]
     status: bool,
     /// With --status: JSON for scripts
-    #[arg(long = "json-status", alias = "status-json", requires = "status", hide = true)]
+    #[arg(
+        long = "json-status",
+        alias = "status-json",
+        requires = "status",
+        hide = true
+    )]
     status_json_alias: bool,
 }
 
-fn command_line() -> String {
-    let mut args = std::env::args();
-    let program = args
-        .next()
-        .and_then(|p| p.rsplit('/').next().map(str::to_owned))
-        .unwrap_or_else(|| "build-packages".into());
-    std::iter::once(program).chain(args).collect::<Vec<_>>().join(" ")
+/// A path given on the command line, relative to the directory the command runs in: the
+/// builds run elsewhere (makechrootpkg in `pkgbuilds/<pkgbase>/`), so it is made absolute.
+fn absolute(path: &Option<PathBuf>) -> anyhow::Result<Option<PathBuf>> {
+    path.as_deref()
+        .map(std::path::absolute)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("current directory: {e}"))
 }
 
 fn main() -> ExitCode {
@@ -84,27 +89,31 @@ fn main() -> ExitCode {
     archport_cli::run::<Cli>(&cli.common, || {
         let config = cli.common.load_config()?;
         if cli.status {
-            print!("{}", status(&config, status_json || cli.status_json_alias).map_err(anyhow::Error::msg)?);
+            print!(
+                "{}",
+                status(&config, status_json || cli.status_json_alias)
+                    .map_err(anyhow::Error::msg)?
+            );
             if status_json {
                 println!();
             }
             return Ok(EXIT_OK);
         }
         let options = Options {
-            json: cli.json.clone(),
-            blacklist: cli.blacklist.clone(),
+            json: absolute(&cli.json)?,
+            blacklist: absolute(&cli.blacklist)?,
             no_upload: cli.no_upload,
-            cache: cli.cache.clone(),
+            cache: absolute(&cli.cache)?,
             no_cache: cli.no_cache,
             continue_run: cli.continue_run,
             stop_on_failure: cli.stop_on_failure,
-            chroot: cli.chroot.clone(),
+            chroot: absolute(&cli.chroot)?,
             parallel_jobs: usize::from(cli.parallel_jobs),
             no_check: cli.no_check,
             cleanup_on_failure: cli.cleanup_on_failure,
             dry_run: cli.dry_run,
             quiet: cli.common.quiet,
-            command_line: command_line(),
+            command_line: archport_cli::command_line(std::env::args_os()),
         };
         let summary = run(&config, &options)?;
         if let Some(text) = &summary.dry_run {

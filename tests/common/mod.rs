@@ -16,7 +16,11 @@ impl Env {
     pub fn new(spec: WorldSpec) -> Env {
         let world = World::build(spec).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("archport.toml"), world.urls().config_toml(dir.path())).unwrap();
+        std::fs::write(
+            dir.path().join("archport.toml"),
+            world.urls().config_toml(dir.path()),
+        )
+        .unwrap();
         Env { world, dir }
     }
 
@@ -35,7 +39,9 @@ impl Env {
     /// A command for one of our binaries, run in the work directory with its config.
     pub fn cmd(&self, bin: &str) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::cargo_bin(bin).unwrap();
-        cmd.current_dir(self.dir.path()).env_remove("ARCHPORT_CONFIG").env("NO_COLOR", "1");
+        cmd.current_dir(self.dir.path())
+            .env_remove("ARCHPORT_CONFIG")
+            .env("NO_COLOR", "1");
         cmd
     }
 }

@@ -1,13 +1,29 @@
 //! `--dry-run`: every external command a run would spawn, in order, with its arguments.
 //! Nothing is written: no state, no logs, no directories, no uploads.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use archport_chroot::{BuildSpec, Devtools, commit_time, copy_name, find_keys, stale_copies};
 use archport_config::{Config, makepkg_conf_value};
+use archport_schedule::{Outcome, ScheduleError, Scheduler};
 use archport_upload::Uploader;
 
 use crate::prepare::Prepared;
+
+/// The order a run with one slot starts the jobs in, as far as it can be known without the
+/// durations of earlier builds (reading them could write to the state database): every
+/// dependency first, then the job heading the longest chain.
+fn build_order(prepared: &Prepared) -> Result<Vec<usize>, ScheduleError> {
+    let mut scheduler = Scheduler::new(&prepared.jobs, &HashMap::new(), 1.0)?;
+    let mut order = Vec::with_capacity(prepared.jobs.len());
+    while let Some(job) = scheduler.next_ready() {
+        scheduler.start(job)?;
+        scheduler.finish(job, Outcome::Built)?;
+        order.push(job);
+    }
+    Ok(order)
+}
 
 /// What would be printed, one command per line; comment lines start with `#`.
 pub fn plan_text(
@@ -46,8 +62,8 @@ pub fn plan_text(
     let uploader = Uploader::from_config(config);
     let pkgbuilds = config.paths.workdir.join("pkgbuilds");
     let copy = copy_name(1);
-    for job in &prepared.jobs {
-        let entry = prepared.entry(job);
+    for job in build_order(prepared).map_err(|e| e.to_string())? {
+        let entry = prepared.entry(&prepared.jobs[job]);
         let stage = entry
             .cycle_stage
             .map(|s| format!(" (cycle build {s} of 2)"))

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use archport_buildlist::Entry;
-use archport_chroot::{BuildSpec, Cancel, Devtools, RunError, commit_time, find_keys, run};
+use archport_chroot::{
+    BuildSpec, Cancel, Cmd, Devtools, RunError, commit_time, failed_copy_name, find_keys, run,
+};
 use archport_upload::{Uploader, built_files, prune_older, remove_from_cache};
 use chrono::Utc;
 use tokio::sync::mpsc::UnboundedSender;
@@ -103,21 +105,84 @@ pub async fn build_one(
         return JobOutcome::failed("prepare", format!("{}: {e}", input.log.display()));
     }
     let outcome = build_steps(ctx, input, cancel, phases).await;
-    let result = match &outcome {
-        JobOutcome::Built => "built".to_owned(),
-        JobOutcome::Failed { phase, reason } => format!("FAILED in {phase}: {reason}"),
-        JobOutcome::Interrupted => "interrupted".to_owned(),
-    };
-    // The working copy goes after success and interruption; a failure keeps it to inspect.
-    let keep_copy = matches!(outcome, JobOutcome::Failed { .. }) && !ctx.cleanup_on_failure;
-    if !keep_copy {
-        let quiet = Cancel::new();
-        for cmd in ctx.devtools.remove_copy_cmds(&input.copy) {
-            let _ = run(&cmd, &input.log, &quiet).await;
+    // Cleanup must run to its end even after a signal: a fresh, never-cancelled signal.
+    let quiet = Cancel::new();
+    match &outcome {
+        JobOutcome::Failed { .. } if !ctx.cleanup_on_failure => {
+            // Set aside under the pkgbase's name (see `kept_copy`): the slot's next build
+            // re-creates the slot's copy.
+            if ctx.devtools.copy_dir(&input.copy).is_dir() {
+                let moved = run_all(
+                    &ctx.devtools.keep_failed_copy_cmds(&input.copy, &entry.name),
+                    &input.log,
+                    &quiet,
+                )
+                .await;
+                let _ = logs::append(
+                    &input.log,
+                    &if moved {
+                        format!(
+                            "==> working copy kept for inspection: {}\n",
+                            kept_copy(&ctx.devtools, &entry.name).display()
+                        )
+                    } else {
+                        "==> warning: the working copy could not be set aside\n".to_owned()
+                    },
+                );
+            }
+        }
+        JobOutcome::Built => {
+            // What an earlier failure of this pkgbase kept is no longer of interest.
+            if ctx
+                .devtools
+                .copy_dir(&failed_copy_name(&entry.name))
+                .exists()
+            {
+                run_all(
+                    &ctx.devtools.remove_failed_copy_cmds(&entry.name),
+                    &input.log,
+                    &quiet,
+                )
+                .await;
+            }
+            run_all(
+                &ctx.devtools.remove_copy_cmds(&input.copy),
+                &input.log,
+                &quiet,
+            )
+            .await;
+        }
+        _ => {
+            run_all(
+                &ctx.devtools.remove_copy_cmds(&input.copy),
+                &input.log,
+                &quiet,
+            )
+            .await;
         }
     }
+    let result = match &outcome {
+        JobOutcome::Built => "built".to_owned(),
+        JobOutcome::Failed { phase, reason, .. } => format!("FAILED in {phase}: {reason}"),
+        JobOutcome::Interrupted => "interrupted".to_owned(),
+    };
     let _ = logs::append(&input.log, &logs::footer(&result, started, Utc::now()));
     outcome
+}
+
+/// Where a failed build of `pkgbase` keeps its working copy for inspection (unless
+/// `--cleanup-on-failure`); removed once the pkgbase builds.
+pub fn kept_copy(devtools: &Devtools, pkgbase: &str) -> PathBuf {
+    devtools.copy_dir(&failed_copy_name(pkgbase))
+}
+
+/// Runs cleanup commands in order, output into `log`; whether all of them succeeded.
+async fn run_all(cmds: &[Cmd], log: &Path, cancel: &Cancel) -> bool {
+    let mut ok = true;
+    for cmd in cmds {
+        ok &= matches!(run(cmd, log, cancel).await, Ok(status) if status.success());
+    }
+    ok
 }
 
 async fn build_steps(
@@ -163,11 +228,13 @@ async fn build_steps(
     for (i, cmd) in cmds.iter().enumerate() {
         let phase = phase_of(i, cmds.len(), keys.len());
         let _ = phases.send((input.id, phase));
-        let _ = logs::append(&input.log, &format!("==> {cmd}\n"));
         match run(cmd, &input.log, cancel).await {
             Ok(status) if status.success() => {}
             Ok(status) => {
-                return JobOutcome::failed(phase, format!("{} exited with {status}", cmd.program));
+                return JobOutcome::failed(
+                    phase,
+                    format!("{} {}", tool_name(cmd), how_it_ended(status)),
+                );
             }
             Err(RunError::Cancelled { .. }) => return JobOutcome::Interrupted,
             Err(e) => return JobOutcome::failed(phase, e.to_string()),
@@ -201,6 +268,26 @@ async fn build_steps(
     JobOutcome::Built
 }
 
+/// The tool a command runs, by file name: `makechrootpkg`, not the configured path; for a
+/// command run through sudo (`sudo -n -- arch-nspawn ...`), the command sudo runs.
+fn tool_name(cmd: &Cmd) -> String {
+    let program = file_name(Path::new(&cmd.program));
+    let wrapped = (program == "sudo")
+        .then(|| cmd.args.iter().skip_while(|a| *a != "--").nth(1))
+        .flatten();
+    wrapped.map_or(program, |tool| file_name(Path::new(tool)))
+}
+
+/// `exited with status 1`, `was killed by signal 9`.
+fn how_it_ended(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt as _;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with status {code}"),
+        (None, Some(signal)) => format!("was killed by signal {signal}"),
+        (None, None) => status.to_string(),
+    }
+}
+
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -221,4 +308,30 @@ fn empty_dir(dir: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::ExitStatusExt as _;
+    use std::process::ExitStatus;
+
+    use super::*;
+
+    #[test]
+    fn failures_name_the_tool_and_how_it_ended() {
+        let direct = Cmd::new("/opt/devtools/bin/makechrootpkg").arg("-c");
+        assert_eq!(tool_name(&direct), "makechrootpkg");
+        let wrapped = Cmd::new("arch-nspawn")
+            .args(["-c", "/cache"])
+            .through_sudo("/usr/bin/sudo");
+        assert_eq!(tool_name(&wrapped), "arch-nspawn");
+        assert_eq!(
+            how_it_ended(ExitStatus::from_raw(2 << 8)),
+            "exited with status 2"
+        );
+        assert_eq!(
+            how_it_ended(ExitStatus::from_raw(9)),
+            "was killed by signal 9"
+        );
+    }
 }

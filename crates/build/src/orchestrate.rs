@@ -1,29 +1,27 @@
-//! The run: the durable queue, the scheduler, the slots and the signals.
+//! The run: the durable queue, the scheduler and the slots.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use archport_blacklist::Blacklist;
-use archport_buildlist::Entry;
-use archport_chroot::{Cancel, Devtools, copy_name, run as run_cmd, stale_copies};
+use archport_chroot::{Cancel, Devtools, copy_name};
 use archport_config::Config;
-use archport_queue::{
-    JobKey, JobState, NewJob, RunId, RunInfo, SqliteStore, StateStore, Transition, default_path,
-};
-use archport_schedule::{Outcome as SchedOutcome, Scheduler, default_weight};
+use archport_queue::{RunInfo, SqliteStore, default_path};
 use archport_upload::Uploader;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::display::Display;
 use crate::failed::write_failed;
-use crate::job::{JobContext, JobInput, JobOutcome, build_one};
+use crate::job::{JobContext, JobInput, JobOutcome, build_one, kept_copy};
 use crate::logs;
-use crate::prepare::{Prepared, prepare, stage_of};
+use crate::prepare::{Prepared, prepare};
 use crate::run_lock::{LockError, RunLock};
+use crate::run_state::RunState;
+use crate::setup::{create_root_chroot, remove_stale_copies, stale_copies_not_in_use};
+use crate::signals::{Interrupt, Signals};
+use crate::summary::Summary;
 
 /// What `build-packages` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -79,6 +77,15 @@ pub enum BuildError {
     /// The chroot could not be set up.
     #[error("{0}")]
     Chroot(String),
+    /// A working copy left by an earlier run is still locked by a build running in it.
+    #[error(
+        "{}: still in use by a build (left running by a killed build-packages?): wait for it to end or stop it, then run again",
+        copy.display()
+    )]
+    CopyInUse {
+        /// The working copy.
+        copy: PathBuf,
+    },
     /// A file or directory could not be used.
     #[error("{path}: {source}")]
     Io {
@@ -87,81 +94,6 @@ pub enum BuildError {
         /// The I/O error.
         source: std::io::Error,
     },
-}
-
-/// How the run ended.
-#[derive(Debug, Default)]
-pub struct Summary {
-    /// Built now: `name version`.
-    pub built: Vec<String>,
-    /// Built by an earlier run at the same version (`--continue`).
-    pub already_built: Vec<String>,
-    /// Failed: `(name, phase: reason, log)`.
-    pub failed: Vec<(String, String, PathBuf)>,
-    /// Blocked: `(name, the failed package)`.
-    pub blocked: Vec<(String, String)>,
-    /// Skipped: `(name, reason)`.
-    pub skipped: Vec<(String, String)>,
-    /// Interrupted builds.
-    pub interrupted: Vec<String>,
-    /// Not started (stop on failure, or a signal).
-    pub not_started: usize,
-    /// The signal that stopped the run: 130 (SIGINT) or 143 (SIGTERM).
-    pub signal_exit: Option<u8>,
-    /// `--dry-run`: the commands.
-    pub dry_run: Option<String>,
-}
-
-impl Summary {
-    /// 0 all built; 1 any failed or blocked; 130/143 interrupted.
-    pub fn exit_code(&self) -> u8 {
-        if let Some(code) = self.signal_exit {
-            code
-        } else if !self.failed.is_empty() || !self.blocked.is_empty() || self.not_started > 0 {
-            1
-        } else {
-            0
-        }
-    }
-
-    /// The end-of-run summary.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "Summary: {} built, {} failed, {} blocked, {} skipped{}{}",
-            self.built.len(),
-            self.failed.len(),
-            self.blocked.len(),
-            self.skipped.len(),
-            if self.already_built.is_empty() {
-                String::new()
-            } else {
-                format!(", {} already built", self.already_built.len())
-            },
-            if self.not_started > 0 {
-                format!(", {} not started", self.not_started)
-            } else {
-                String::new()
-            },
-        );
-        for name in &self.built {
-            let _ = writeln!(out, "  built    {name}");
-        }
-        for (name, reason, log) in &self.failed {
-            let _ = writeln!(out, "  FAILED   {name}: {reason} (log: {})", log.display());
-        }
-        for (name, by) in &self.blocked {
-            let _ = writeln!(out, "  blocked  {name}: blocked by {by}");
-        }
-        for (name, reason) in &self.skipped {
-            let _ = writeln!(out, "  skipped  {name}: {reason}");
-        }
-        for name in &self.interrupted {
-            let _ = writeln!(out, "  interrupted {name}");
-        }
-        out
-    }
 }
 
 /// Runs `build-packages` (on its own tokio runtime).
@@ -223,100 +155,37 @@ async fn execute(
 ) -> Result<Summary, BuildError> {
     let workdir = &config.paths.workdir;
     let _lock = RunLock::acquire(&workdir.join("build-state").join("build.lock"))?;
+    // Checked before anything is recorded.
+    let stale = stale_copies_not_in_use(&devtools)?;
+    let cancel = Cancel::new();
+    let mut signals =
+        Signals::watch(cancel.clone()).map_err(io_error(Path::new("signal handlers")))?;
     let logs_dir = workdir.join("logs");
     std::fs::create_dir_all(&logs_dir).map_err(io_error(&logs_dir))?;
     let maintenance_log = logs_dir.join("build-packages.log");
-    let mut display = Display::new(prepared.jobs.len(), options.quiet);
-    let mut summary = Summary::default();
-    for entry in prepared.skipped() {
-        let reason = entry.skip_reason.clone().unwrap_or_else(|| "skip".into());
-        display.note(&format!(
-            "skipping {} {}: {reason}",
-            entry.name, entry.version
-        ));
-        summary.skipped.push((entry.name.clone(), reason));
-    }
 
-    // The durable queue: a new run, or the last one resumed.
     let store = SqliteStore::open(&default_path(workdir)).await?;
-    let new_jobs: Vec<NewJob> = prepared
-        .list
-        .packages
-        .iter()
-        .map(|e| NewJob {
-            key: JobKey::new(&e.name, stage_of(e)),
-            version: e.version.clone(),
-            repo: e.repo.clone(),
-            state: if e.skip != 0 {
-                JobState::Skipped
-            } else {
-                JobState::Queued
-            },
-            reason: e.skip_reason.clone(),
-        })
-        .collect();
     let info = RunInfo {
         command: options.command_line.clone(),
         list_path: prepared.path.display().to_string(),
         list_timestamp: prepared.list.timestamp.clone(),
         host: host_name(),
     };
-    let durations = store.durations().await?;
-    let mut scheduler = Scheduler::new(&prepared.jobs, &durations, default_weight(&durations))?;
-    let key_of = |job: usize| {
-        let entry = prepared.entry(&prepared.jobs[job]);
-        JobKey::new(&entry.name, stage_of(entry))
-    };
-    let by_key: HashMap<JobKey, usize> = (0..prepared.jobs.len()).map(|j| (key_of(j), j)).collect();
-    let run: RunId = if options.continue_run {
-        match store.resume_run(&info, &new_jobs).await? {
-            Some(resume) => {
-                for key in &resume.already_built {
-                    if let Some(&job) = by_key.get(key) {
-                        scheduler.mark_done(job)?;
-                        summary.already_built.push(key.to_string());
-                    }
-                }
-                display.settled(summary.already_built.len());
-                display.note(&format!(
-                    "continuing run {}: {} already built, {} to rebuild after an interruption",
-                    resume.run,
-                    resume.already_built.len(),
-                    resume.interrupted.len()
-                ));
-                resume.run
-            }
-            None => {
-                display.note("no earlier run to continue: starting a new one");
-                store.start_run(&info, &new_jobs).await?
-            }
-        }
-    } else {
-        store.start_run(&info, &new_jobs).await?
-    };
+    let display = Display::new(prepared.jobs.len(), options.quiet);
+    let mut state = RunState::begin(
+        &prepared,
+        &store,
+        &info,
+        options.continue_run,
+        display,
+        options.stop_on_failure,
+    )
+    .await?;
 
     // Leftovers of a crashed run, then the root chroot.
-    let quiet_cancel = Cancel::new();
-    for copy in stale_copies(devtools.chroot()).unwrap_or_default() {
-        display.note(&format!("removing stale working copy {copy}"));
-        for cmd in devtools.remove_copy_cmds(&copy) {
-            let _ = run_cmd(&cmd, &maintenance_log, &quiet_cancel).await;
-        }
-    }
+    remove_stale_copies(&devtools, stale, &maintenance_log, &state.display).await;
     std::fs::create_dir_all(&config.paths.cache).map_err(io_error(&config.paths.cache))?;
-    if let Some(cmd) = devtools.root_chroot_cmd() {
-        display.note(&format!("creating the root chroot: {cmd}"));
-        let status = run_cmd(&cmd, &maintenance_log, &quiet_cancel)
-            .await
-            .map_err(|e| BuildError::Chroot(e.to_string()))?;
-        if !status.success() {
-            return Err(BuildError::Chroot(format!(
-                "{} failed ({status}); see {}",
-                cmd.program,
-                maintenance_log.display()
-            )));
-        }
-    }
+    create_root_chroot(&devtools, &maintenance_log, &state.display, &cancel).await?;
 
     let ctx = Arc::new(JobContext {
         devtools,
@@ -328,151 +197,92 @@ async fn execute(
         no_upload: options.no_upload,
         cleanup_on_failure: options.cleanup_on_failure,
     });
-    let cancel = Cancel::new();
     let (phase_tx, mut phase_rx) = mpsc::unbounded_channel::<(usize, &'static str)>();
-    let mut tasks: JoinSet<(usize, u32, PathBuf, JobOutcome)> = JoinSet::new();
+    let mut tasks: JoinSet<JobOutcome> = JoinSet::new();
+    // What each build task is: its job, slot and log.
+    let mut running: HashMap<tokio::task::Id, (usize, u32, PathBuf)> = HashMap::new();
     let slots = options.parallel_jobs.max(1);
     let mut free_slots: Vec<u32> = (1..=slots as u32).rev().collect();
-    let mut sigint = signal(SignalKind::interrupt()).map_err(io_error(Path::new("SIGINT")))?;
-    let mut sigterm = signal(SignalKind::terminate()).map_err(io_error(Path::new("SIGTERM")))?;
-    let mut failed_entries: Vec<Entry> = Vec::new();
-    let mut failure_of: HashMap<usize, String> = HashMap::new();
 
     loop {
-        while summary.signal_exit.is_none() && !free_slots.is_empty() {
-            let Some(job) = scheduler.next_ready() else {
+        for interrupt in signals.pending() {
+            announce(interrupt, &state.display);
+        }
+        if signals.exit_code().is_some() {
+            state.scheduler.stop_new();
+        }
+        while !free_slots.is_empty() {
+            let Some(job) = state.scheduler.next_ready() else {
                 break;
             };
             let Some(slot) = free_slots.pop() else { break };
-            scheduler.start(job)?;
-            let entry = prepared.entry(&prepared.jobs[job]).clone();
+            let entry = state.entry(job).clone();
             let log = logs::new_log_path(&logs_dir, &entry.name, chrono::Local::now());
-            let record = store
-                .record(
-                    run,
-                    &Transition {
-                        slot: Some(slot),
-                        log: Some(log.display().to_string()),
-                        ..Transition::new(key_of(job), JobState::Building)
-                    },
-                )
-                .await?;
-            let label = format!("{} {}{}", entry.name, entry.version, stage_label(&entry));
-            display.started(job, &label, slot);
+            let attempt = state.building(job, slot, &log).await?;
             let input = JobInput {
                 id: job,
                 entry,
                 copy: copy_name(slot as usize),
                 log: log.clone(),
-                attempt: record.attempt,
+                attempt,
             };
             let ctx = Arc::clone(&ctx);
             let cancel = cancel.clone();
             let phase_tx = phase_tx.clone();
-            tasks.spawn(async move {
-                let outcome = build_one(&ctx, &input, &cancel, &phase_tx).await;
-                (input.id, slot, input.log, outcome)
-            });
+            let task =
+                tasks.spawn(async move { build_one(&ctx, &input, &cancel, &phase_tx).await });
+            running.insert(task.id(), (job, slot, log));
         }
         if tasks.is_empty() {
             break;
         }
         tokio::select! {
-            Some(joined) = tasks.join_next() => {
-                let Ok((job, slot, log, outcome)) = joined else { continue };
+            Some(joined) = tasks.join_next_with_id() => {
+                let (id, outcome) = match joined {
+                    Ok((id, outcome)) => (id, outcome),
+                    // A panicked build task is a bug, but its job still ends, as a failure.
+                    Err(e) => (e.id(), JobOutcome::Failed { phase: "build", reason: format!("internal error: {e}") }),
+                };
+                let Some((job, slot, log)) = running.remove(&id) else { continue };
                 free_slots.push(slot);
-                let entry = prepared.entry(&prepared.jobs[job]);
-                let label = format!("{} {}{}", entry.name, entry.version, stage_label(entry));
-                let _ = logs::rotate(&logs_dir, &entry.name);
+                let _ = logs::rotate(&logs_dir, &state.entry(job).name);
                 match outcome {
-                    JobOutcome::Built => {
-                        store.record(run, &Transition::new(key_of(job), JobState::Built)).await?;
-                        scheduler.finish(job, SchedOutcome::Built)?;
-                        display.finished(job, &format!("built {label}"), false);
-                        summary.built.push(label);
-                    }
+                    JobOutcome::Built => state.built(job).await?,
                     JobOutcome::Failed { phase, reason } => {
-                        let why = format!("{phase}: {reason}");
-                        store
-                            .record(run, &Transition { reason: Some(why.clone()), ..Transition::new(key_of(job), JobState::Failed) })
-                            .await?;
-                        display.finished(job, &format!("FAILED {label} ({why}); log: {}", log.display()), true);
-                        let mut failed = entry.clone();
-                        failed.failure = Some(why.clone());
-                        failed.log = Some(log.display().to_string());
-                        failed_entries.push(failed);
-                        failure_of.insert(job, entry.name.clone());
-                        summary.failed.push((label, why, log));
-                        let blocked = scheduler.finish(job, SchedOutcome::Failed)?;
-                        display.settled(blocked.len());
-                        for b in blocked {
-                            let blocked_entry = prepared.entry(&prepared.jobs[b]);
-                            let by = entry.name.clone();
-                            store
-                                .record(run, &Transition {
-                                    reason: Some(format!("blocked by {by}")),
-                                    blocked_by: Some(by.clone()),
-                                    ..Transition::new(key_of(b), JobState::Blocked)
-                                })
-                                .await?;
-                            display.note(&format!("blocked {} (needs {by}, which failed)", blocked_entry.name));
-                            let mut e = blocked_entry.clone();
-                            e.failure = Some(format!("blocked: {by} failed"));
-                            failed_entries.push(e);
-                            summary.blocked.push((blocked_entry.name.clone(), by));
-                        }
-                        if options.stop_on_failure {
-                            scheduler.stop_new();
-                        }
+                        let kept = kept_copy(&ctx.devtools, &state.entry(job).name);
+                        let kept = (!options.cleanup_on_failure && kept.is_dir()).then_some(kept);
+                        state.failed(job, format!("{phase}: {reason}"), &log, kept.as_deref()).await?;
                     }
-                    JobOutcome::Interrupted => {
-                        store.record(run, &Transition::new(key_of(job), JobState::Interrupted)).await?;
-                        display.finished(job, &format!("interrupted {label}"), true);
-                        summary.interrupted.push(label);
-                    }
+                    JobOutcome::Interrupted => state.interrupted(job).await?,
                 }
             }
-            Some((job, phase)) = phase_rx.recv() => display.phase(job, phase),
-            _ = sigint.recv() => interrupt(&mut summary, &mut scheduler, &cancel, &display, 130),
-            _ = sigterm.recv() => interrupt(&mut summary, &mut scheduler, &cancel, &display, 143),
+            Some((job, phase)) = phase_rx.recv() => state.display.phase(job, phase),
+            Some(interrupt) = signals.next() => {
+                announce(interrupt, &state.display);
+                state.scheduler.stop_new();
+            }
         }
     }
-    display.close();
-    let counts = scheduler.counts();
-    summary.not_started = counts.waiting + counts.ready;
-    if summary.signal_exit.is_none() {
-        store.finish_run(run).await?;
+    for interrupt in signals.pending() {
+        announce(interrupt, &state.display);
     }
-    let failed_path = workdir.join("failed_packages.json");
-    write_failed(&failed_path, &options.command_line, failed_entries)?;
+    let signal_exit = signals.exit_code();
+    let (summary, failed_entries) = state.end(signal_exit).await?;
+    // An interrupted run that failed nothing leaves the last list of failures as it was: its
+    // builds were not retried.
+    if signal_exit.is_none() || !failed_entries.is_empty() {
+        let failed_path = workdir.join("failed_packages.json");
+        write_failed(&failed_path, &options.command_line, failed_entries)?;
+    }
     Ok(summary)
 }
 
-fn stage_label(entry: &Entry) -> String {
-    entry
-        .cycle_stage
-        .map(|s| format!(" (cycle build {s}/2)"))
-        .unwrap_or_default()
-}
-
-/// The first signal stops new builds and the running ones (whole process groups, working
-/// copies removed); a second SIGINT kills at once.
-fn interrupt(
-    summary: &mut Summary,
-    scheduler: &mut Scheduler,
-    cancel: &Cancel,
-    display: &Display,
-    code: u8,
-) {
-    if summary.signal_exit.is_none() {
-        summary.signal_exit = Some(code);
-        scheduler.stop_new();
-        cancel.cancel();
-        display.alert(
-            "interrupted: stopping the running builds (interrupt again to kill them at once)",
-        );
-    } else {
-        cancel.kill_now();
-        display.alert("killing the running builds");
-    }
+/// Says on the console what a signal did.
+fn announce(interrupt: Interrupt, display: &Display) {
+    display.alert(match interrupt {
+        Interrupt::Stop => {
+            "interrupted: stopping the running builds (interrupt again to kill them at once)"
+        }
+        Interrupt::Kill => "killing the running builds",
+    });
 }

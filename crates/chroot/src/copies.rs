@@ -1,5 +1,6 @@
 //! Working copies of the root chroot: one per build slot, named so that a crashed run's
-//! leftovers can be recognised and removed.
+//! leftovers can be recognised and removed, and the copies of failed builds, set aside
+//! under the pkgbase's name so that the slot can build on while they wait for inspection.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -8,6 +9,34 @@ use crate::error::ChrootError;
 
 /// The prefix of every working copy archport creates (`archport-slot1`, ...).
 pub const COPY_PREFIX: &str = "archport-slot";
+
+/// The prefix of a failed build's copy kept for inspection (`archport-failed-zlib`).
+pub const FAILED_PREFIX: &str = "archport-failed-";
+
+/// The name a failed build's working copy is kept under: one per pkgbase, so a pkgbase
+/// that fails again replaces its previous copy rather than piling up chroots.
+pub fn failed_copy_name(pkgbase: &str) -> String {
+    format!("{FAILED_PREFIX}{pkgbase}")
+}
+
+/// Whether working copy `copy` in `chroot` is in use: its `<copy>.lock` is locked, as
+/// makechrootpkg keeps it (flock) for the whole build. A build left running by a run that
+/// was killed holds it; removing the copy from under it would break that build and let
+/// two builds share the copy.
+pub fn copy_in_use(chroot: &Path, copy: &str) -> Result<bool, ChrootError> {
+    let path = chroot.join(format!("{copy}.lock"));
+    let file = match std::fs::File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(ChrootError::io(&path)(e)),
+    };
+    match file.try_lock_shared() {
+        // Released when `file` is closed.
+        Ok(()) => Ok(false),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(true),
+        Err(std::fs::TryLockError::Error(e)) => Err(ChrootError::io(&path)(e)),
+    }
+}
 
 /// The working copy name of build slot `slot`. Each concurrent build has its own slot, so
 /// its own copy: makechrootpkg locks a copy for the whole build.
@@ -72,5 +101,23 @@ mod tests {
             ["archport-slot1", "archport-slot2", "archport-slot7"]
         );
         assert!(stale_copies(&dir.path().join("absent")).unwrap().is_empty());
+    }
+
+    #[test]
+    fn failed_copies_are_not_slot_copies() {
+        assert_eq!(failed_copy_name("zlib"), "archport-failed-zlib");
+        assert!(!is_copy_name(&failed_copy_name("zlib")));
+    }
+
+    #[test]
+    fn a_copy_is_in_use_while_its_lock_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!copy_in_use(dir.path(), "archport-slot1").unwrap());
+        let lock = std::fs::File::create(dir.path().join("archport-slot1.lock")).unwrap();
+        assert!(!copy_in_use(dir.path(), "archport-slot1").unwrap());
+        lock.lock().unwrap();
+        assert!(copy_in_use(dir.path(), "archport-slot1").unwrap());
+        drop(lock);
+        assert!(!copy_in_use(dir.path(), "archport-slot1").unwrap());
     }
 }

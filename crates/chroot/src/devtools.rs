@@ -47,6 +47,7 @@ use archport_config::Config;
 use archport_vercmp::{PkgName, Relation};
 
 use crate::cmd::Cmd;
+use crate::copies::failed_copy_name;
 use crate::error::ChrootError;
 
 /// What one build needs to know.
@@ -222,6 +223,34 @@ impl Devtools {
                     .args(["--recursive", "--force", "--one-file-system", "--"])
                     .path_arg(dir)
                     .path_arg(lock),
+            ),
+        ]
+    }
+
+    /// Sets a failed build's working copy aside as [`crate::failed_copy_name`]`(pkgbase)`,
+    /// replacing an earlier failed copy of that pkgbase, so the slot's next build (which
+    /// re-creates the slot's copy) does not wipe what there is to inspect.
+    pub fn keep_failed_copy_cmds(&self, copy: &str, pkgbase: &str) -> Vec<Cmd> {
+        let kept = self.copy_dir(&failed_copy_name(pkgbase));
+        let mut cmds = self.remove_failed_copy_cmds(pkgbase);
+        cmds.push(
+            self.privileged(
+                Cmd::new("mv")
+                    .args(["--no-target-directory", "--"])
+                    .path_arg(self.copy_dir(copy))
+                    .path_arg(kept),
+            ),
+        );
+        cmds
+    }
+
+    /// Removes the kept copy of an earlier failed build of `pkgbase` (once it built).
+    pub fn remove_failed_copy_cmds(&self, pkgbase: &str) -> Vec<Cmd> {
+        vec![
+            self.privileged(
+                Cmd::new("rm")
+                    .args(["--recursive", "--force", "--one-file-system", "--"])
+                    .path_arg(self.copy_dir(&failed_copy_name(pkgbase))),
             ),
         ]
     }

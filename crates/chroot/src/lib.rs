@@ -15,7 +15,10 @@ mod keys;
 mod run;
 
 pub use cmd::{Cmd, shell_quote};
-pub use copies::{COPY_PREFIX, copy_name, is_copy_name, stale_copies};
+pub use copies::{
+    COPY_PREFIX, FAILED_PREFIX, copy_in_use, copy_name, failed_copy_name, is_copy_name,
+    stale_copies,
+};
 pub use devtools::{BuildSpec, Devtools};
 pub use epoch::commit_time;
 pub use error::{ChrootError, RunError};

@@ -125,6 +125,7 @@ pub(crate) fn plan_resume<'a>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use chrono::DateTime;
 

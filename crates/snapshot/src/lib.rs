@@ -154,6 +154,7 @@ pub fn load(config: &Config, options: &Options) -> Result<Snapshot, SnapshotErro
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use std::path::PathBuf;
 

@@ -87,6 +87,7 @@ impl fmt::Display for CycleReport {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

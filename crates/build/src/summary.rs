@@ -1,0 +1,106 @@
+//! How a run ended: what was built, failed, blocked, skipped or interrupted, the exit code,
+//! and the summary printed at the end.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// How the run ended.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// Built now: `name version`.
+    pub built: Vec<String>,
+    /// Built by an earlier run at the same version (`--continue`).
+    pub already_built: Vec<String>,
+    /// Failed: `(name, phase: reason, log)`.
+    pub failed: Vec<(String, String, PathBuf)>,
+    /// Blocked: `(name, the failed package)`.
+    pub blocked: Vec<(String, String)>,
+    /// Skipped: `(name, reason)`.
+    pub skipped: Vec<(String, String)>,
+    /// Interrupted builds.
+    pub interrupted: Vec<String>,
+    /// Not started (stop on failure, or a signal).
+    pub not_started: usize,
+    /// The signal that stopped the run: 130 (SIGINT) or 143 (SIGTERM).
+    pub signal_exit: Option<u8>,
+    /// `--dry-run`: the commands.
+    pub dry_run: Option<String>,
+}
+
+impl Summary {
+    /// 0 all built; 1 any failed or blocked; 130/143 interrupted.
+    pub fn exit_code(&self) -> u8 {
+        if let Some(code) = self.signal_exit {
+            code
+        } else if !self.failed.is_empty() || !self.blocked.is_empty() || self.not_started > 0 {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// The end-of-run summary.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Summary: {} built, {} failed, {} blocked, {} skipped{}{}",
+            self.built.len(),
+            self.failed.len(),
+            self.blocked.len(),
+            self.skipped.len(),
+            if self.already_built.is_empty() {
+                String::new()
+            } else {
+                format!(", {} already built", self.already_built.len())
+            },
+            if self.not_started > 0 {
+                format!(", {} not started", self.not_started)
+            } else {
+                String::new()
+            },
+        );
+        for name in &self.built {
+            let _ = writeln!(out, "  built    {name}");
+        }
+        for (name, reason, log) in &self.failed {
+            let _ = writeln!(out, "  FAILED   {name}: {reason} (log: {})", log.display());
+        }
+        for (name, by) in &self.blocked {
+            let _ = writeln!(out, "  blocked  {name}: blocked by {by}");
+        }
+        for (name, reason) in &self.skipped {
+            let _ = writeln!(out, "  skipped  {name}: {reason}");
+        }
+        for name in &self.interrupted {
+            let _ = writeln!(out, "  interrupted {name}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes() {
+        let mut summary = Summary {
+            built: vec!["zlib 1.3".into()],
+            skipped: vec![("cyc-b".into(), "blacklisted".into())],
+            ..Summary::default()
+        };
+        assert_eq!(summary.exit_code(), 0, "skipped entries are no failure");
+        summary.not_started = 1;
+        assert_eq!(summary.exit_code(), 1, "--stop-on-failure left work undone");
+        summary.not_started = 0;
+        summary.blocked.push(("newtool".into(), "ninja".into()));
+        assert_eq!(summary.exit_code(), 1);
+        summary.signal_exit = Some(143);
+        assert_eq!(
+            summary.exit_code(),
+            143,
+            "a signal says why the run stopped"
+        );
+    }
+}
