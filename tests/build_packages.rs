@@ -925,9 +925,9 @@ fn interrupted_by(name: &str, code: i32) -> (Session, Run) {
     // Meanwhile, a second run in the same work directory is refused...
     let second = s.bp(&[]).exits(1);
     assert!(
-        second
-            .stderr
-            .contains("another build-packages is running in this work directory"),
+        second.stderr.contains(
+            "the chroot is in use by another run in this work directory (build-packages pid"
+        ),
         "{}",
         second.stderr
     );

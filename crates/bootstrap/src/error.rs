@@ -69,6 +69,9 @@ pub enum BootstrapError {
     /// Another run holds the lock, or the lock file is unusable.
     #[error(transparent)]
     Lock(#[from] LockError),
+    /// build-packages (or another bootstrap) holds the work directory's chroot lock.
+    #[error(transparent)]
+    ChrootLock(#[from] archport_build::run_lock::LockError),
     /// The step record (`build-state/bootstrap.json`) could not be read or written.
     #[error("{}: {problem}", path.display())]
     Record {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use archport_build::logs;
+use archport_build::run_lock::RunLock;
 use archport_chroot::{Cancel, run as run_cmd};
 use archport_config::Config;
 use archport_upload::Uploader;
@@ -151,6 +152,8 @@ async fn execute(
     if let Some(taken_over) = taken_over {
         console.alert(&taken_over.to_string());
     }
+    // build-packages uses the same root chroot and cache: never both at once.
+    let _chroot_lock = RunLock::acquire(&RunLock::path(workdir), "bootstrap-toolchain")?;
     let Prepared {
         mut record,
         first,

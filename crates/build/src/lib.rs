@@ -20,7 +20,7 @@ pub mod job;
 pub mod logs;
 pub mod orchestrate;
 pub mod prepare;
-mod run_lock;
+pub mod run_lock;
 mod run_state;
 mod setup;
 mod signals;

@@ -154,7 +154,7 @@ async fn execute(
     devtools: Devtools,
 ) -> Result<Summary, BuildError> {
     let workdir = &config.paths.workdir;
-    let _lock = RunLock::acquire(&workdir.join("build-state").join("build.lock"))?;
+    let _lock = RunLock::acquire(&RunLock::path(workdir), "build-packages")?;
     // Checked before anything is recorded.
     let stale = stale_copies_not_in_use(&devtools)?;
     let cancel = Cancel::new();

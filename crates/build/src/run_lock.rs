@@ -1,4 +1,6 @@
-//! One `build-packages` per work directory at a time.
+//! One chroot user per work directory at a time: `build-packages` and `bootstrap-toolchain`
+//! share the root chroot, the pacman cache and the testing repos, so each holds this lock
+//! for its whole run.
 
 use std::fs::File;
 use std::io::Write;
@@ -14,7 +16,7 @@ pub struct RunLock {
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     /// Another run holds it.
-    #[error("{path}: another build-packages is running in this work directory ({holder})")]
+    #[error("{path}: the chroot is in use by another run in this work directory ({holder})")]
     Busy {
         /// The lock file.
         path: PathBuf,
@@ -32,8 +34,13 @@ pub enum LockError {
 }
 
 impl RunLock {
-    /// Takes the lock, recording this process's pid in the file.
-    pub fn acquire(path: &Path) -> Result<RunLock, LockError> {
+    /// The lock file of a work directory.
+    pub fn path(workdir: &Path) -> PathBuf {
+        workdir.join("build-state").join("build.lock")
+    }
+
+    /// Takes the lock, recording `owner` (the program) and this process's pid in the file.
+    pub fn acquire(path: &Path, owner: &str) -> Result<RunLock, LockError> {
         let io = |source| LockError::Io {
             path: path.to_owned(),
             source,
@@ -60,7 +67,30 @@ impl RunLock {
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
         file.set_len(0).map_err(io)?;
-        write!(file, "pid {}", std::process::id()).map_err(io)?;
+        write!(file, "{owner} pid {}", std::process::id()).map_err(io)?;
         Ok(RunLock { _file: file })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_with_the_first_ones_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = RunLock::path(dir.path());
+        let first = RunLock::acquire(&path, "bootstrap-toolchain").unwrap();
+        let err = RunLock::acquire(&path, "build-packages")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.ends_with(&format!("(bootstrap-toolchain pid {})", std::process::id())),
+            "{err}"
+        );
+        drop(first);
+        assert!(RunLock::acquire(&path, "build-packages").is_ok());
     }
 }
