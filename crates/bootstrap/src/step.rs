@@ -145,8 +145,7 @@ async fn build(
         log,
         &format!("==> emptying the cache {}\n", commands.cache().display()),
     );
-    empty_dir(commands.cache())
-        .map_err(|e| failed("cache", format!("{}: {e}", commands.cache().display())))?;
+    archport_upload::empty_cache(commands.cache()).map_err(|e| failed("cache", e.to_string()))?;
     let build = commands
         .build(package)
         .map_err(|e| failed("build", e.to_string()))?;
@@ -183,22 +182,6 @@ async fn build(
     })
 }
 
-/// Removes the files in `dir` (the pacman cache), keeping the directory.
-fn empty_dir(dir: &Path) -> std::io::Result<()> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let entry = entry?;
-        if !entry.file_type()?.is_dir() {
-            std::fs::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
@@ -224,12 +207,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.pkg.tar.zst"), "").unwrap();
         std::fs::create_dir(dir.path().join("sub")).unwrap();
-        empty_dir(dir.path()).unwrap();
+        archport_upload::empty_cache(dir.path()).unwrap();
         let left: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left, ["sub"]);
-        empty_dir(&dir.path().join("absent")).unwrap();
+        archport_upload::empty_cache(&dir.path().join("absent")).unwrap();
     }
 }

@@ -204,8 +204,8 @@ async fn build_steps(
     }
     if ctx.no_cache {
         let _ = phases.send((input.id, "cache"));
-        if let Err(e) = empty_dir(&ctx.cache) {
-            return JobOutcome::failed("cache", format!("{}: {e}", ctx.cache.display()));
+        if let Err(e) = archport_upload::empty_cache(&ctx.cache) {
+            return JobOutcome::failed("cache", e.to_string());
         }
     }
     let keys = match find_keys(&ctx.workdir, &dir) {
@@ -292,22 +292,6 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-/// Removes the files in `dir` (the pacman cache), keeping the directory.
-fn empty_dir(dir: &Path) -> std::io::Result<()> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    for entry in entries {
-        let entry = entry?;
-        if entry.file_type()?.is_file() {
-            std::fs::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -158,6 +158,27 @@ fn remove_with_signature(path: &Path, removed: &mut Vec<PathBuf>) -> Result<(), 
     Ok(())
 }
 
+/// Empties the pacman cache `dir` (`--no-cache`, and before each bootstrap step): removes
+/// every file in it, keeps the directory and any subdirectory. A missing cache is empty.
+pub fn empty_cache(dir: &Path) -> Result<(), UploadError> {
+    let io = |source| UploadError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(io)?;
+        if !entry.file_type().map_err(io)?.is_dir() {
+            std::fs::remove_file(entry.path()).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {

@@ -12,4 +12,6 @@ mod files;
 
 pub use backend::{LOCAL_LOCK_FILE, Uploader, target_repo};
 pub use error::UploadError;
-pub use files::{PackageFile, built_files, package_files, prune_older, remove_from_cache};
+pub use files::{
+    PackageFile, built_files, empty_cache, package_files, prune_older, remove_from_cache,
+};
