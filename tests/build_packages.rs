@@ -86,7 +86,12 @@ struct Session {
 impl Session {
     /// The demo world and its configuration, with chroot and cache in the work directory.
     fn new() -> Session {
-        let env = Env::demo();
+        Session::with_world(archport_testworld::demo())
+    }
+
+    /// Like [`Session::new`], for another world.
+    fn with_world(spec: archport_testworld::WorldSpec) -> Session {
+        let env = Env::new(spec);
         // makepkg refuses root: the stand-in makechrootpkg builds as this user (created here
         // when missing), the one the configuration names.
         let scratch = tempfile::tempdir().unwrap();
@@ -1153,5 +1158,85 @@ fn missing_corrupt_input_and_usage_errors() {
     // None of these created anything.
     for dir in ["build-state", "logs", "chroot", "repo"] {
         assert!(!s.path(dir).exists(), "{dir}");
+    }
+}
+
+// --- a cycle built twice, key imports -----------------------------------------------------------
+
+/// dep-a and dep-b depend on each other (both older on the target): generate-build-list builds
+/// one of them twice, and build-packages must run stage 1, the other, then stage 2.
+#[test]
+fn a_cycle_is_built_in_three_steps_and_keys_are_imported_first() {
+    use archport_testworld::{PkgbaseSpec, Repo, WorldSpec};
+    let spec = WorldSpec::new()
+        .pkgbase(PkgbaseSpec::new("glibc", "2.40-1").repo(Repo::Core))
+        .pkgbase(PkgbaseSpec::new("dep-a", "3.0-2").depends(["dep-b"]))
+        .pkgbase(PkgbaseSpec::new("dep-b", "3.0-2").depends(["dep-a", "glibc"]))
+        .target_version("dep-a", "3.0-1")
+        .target_version("dep-b", "3.0-1");
+    let s = Session::with_world(spec);
+    // gpg is configurable like every tool; `true` stands in for it, the call is what counts.
+    let config = std::fs::read_to_string(s.env.config()).unwrap();
+    std::fs::write(
+        s.env.config(),
+        config.replace("[tools]\n", "[tools]\ngpg = \"true\"\n"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(s.path("keys/pgp")).unwrap();
+    std::fs::write(
+        s.path("keys/pgp/ABCDEF.asc"),
+        "-----BEGIN PGP PUBLIC KEY BLOCK-----\n",
+    )
+    .unwrap();
+    s.gbl(&["-j1"]).exits(0);
+    let list = read_json(&s.path("packages_to_build.json"));
+    let steps: Vec<String> = list["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e["name"].as_str().unwrap(), e["cycle_stage"]))
+        .collect();
+    assert_eq!(steps.len(), 3, "{steps:?}");
+
+    s.bp(&["--parallel-jobs", "2"]).exits(0);
+    // The three builds ran one after the other, in list order, whatever the slots.
+    let events = s.events();
+    let order: Vec<String> = events
+        .iter()
+        .filter(|e| e.start)
+        .map(|e| e.pkgbase.clone())
+        .collect();
+    let want: Vec<String> = steps
+        .iter()
+        .map(|s| s.split(' ').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(order, want);
+    for pair in events.windows(2) {
+        assert!(
+            pair[0].start != pair[1].start,
+            "builds overlapped: {events:?}"
+        );
+    }
+    let twice = &want[0];
+    assert_eq!(&want[2], twice);
+    assert_eq!(s.logs_of(twice).len(), 2, "one log per build of {twice}");
+    let status = s.status_json();
+    assert_eq!(status["counts"]["built"], 3, "{status}");
+    let published = s.published("extra-testing");
+    assert!(
+        published.contains("dep-a 3.0-2") && published.contains("dep-b 3.0-2"),
+        "{published:?}"
+    );
+    // Each build imports the work directory's key before makechrootpkg.
+    let calls = s.calls();
+    let imports: Vec<usize> = (0..calls.len())
+        .filter(|&i| calls[i].contains("true --import") && calls[i].contains("keys/pgp/ABCDEF.asc"))
+        .collect();
+    let builds: Vec<usize> = (0..calls.len())
+        .filter(|&i| calls[i].starts_with("makechrootpkg"))
+        .collect();
+    assert_eq!(imports.len(), 3, "{calls:#?}");
+    for (import, build) in imports.iter().zip(&builds) {
+        assert!(import < build, "{calls:#?}");
     }
 }
