@@ -10,7 +10,7 @@ use clap::Parser;
 /// Compare x86_64 Arch Linux with the port, fetch the PKGBUILDs that need building, add
 /// missing dependencies, order everything by dependencies and write the build list.
 #[derive(Parser, Debug)]
-#[command(version, max_term_width = 100)]
+#[command(name = "generate-build-list", version, max_term_width = 100)]
 struct Cli {
     #[command(flatten)]
     common: CommonArgs,

@@ -1,0 +1,80 @@
+//! What every binary shares: its own name in `--version` and completions, one-line errors
+//! for a bad configuration, and clap's exit code 2 for usage errors.
+
+use std::process::Command;
+
+const BINARIES: [(&str, &str); 4] = [
+    ("repo-analyze", env!("CARGO_BIN_EXE_repo-analyze")),
+    (
+        "generate-build-list",
+        env!("CARGO_BIN_EXE_generate-build-list"),
+    ),
+    ("build-packages", env!("CARGO_BIN_EXE_build-packages")),
+    (
+        "bootstrap-toolchain",
+        env!("CARGO_BIN_EXE_bootstrap-toolchain"),
+    ),
+];
+
+fn run(program: &str, args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("ARCHPORT_CONFIG")
+        .output()
+        .expect("binary runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn version_and_completions_name_each_binary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, program) in BINARIES {
+        let (code, stdout, _) = run(program, &["--version"], dir.path());
+        assert_eq!((code, stdout.trim()), (0, format!("{name} 0.1.0").as_str()));
+        let (code, stdout, _) = run(program, &["--completions", "bash"], dir.path());
+        assert_eq!(code, 0);
+        assert!(
+            stdout.contains(&format!(" {name}\n")) || stdout.contains(&format!(" {name} ")),
+            "{name}: {stdout}"
+        );
+    }
+}
+
+#[test]
+fn unknown_config_key_is_one_line_exit_1_and_usage_errors_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("archport.toml"),
+        "[x86]\nmirorr = \"http://127.0.0.1:9\"\n",
+    )
+    .expect("write");
+    for (name, program) in BINARIES {
+        let args: &[&str] = if name == "build-packages" {
+            &["--status"]
+        } else {
+            &["--dry-run"]
+        };
+        let args = if name == "repo-analyze" {
+            &["--offline"][..]
+        } else {
+            args
+        };
+        let (code, stdout, stderr) = run(program, args, dir.path());
+        assert_eq!(code, 1, "{name}: {stderr}");
+        assert!(stdout.is_empty(), "{name}: {stdout}");
+        assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+        assert!(
+            stderr.starts_with("error: ")
+                && stderr.contains("archport.toml:2")
+                && stderr.contains("mirorr"),
+            "{name}: {stderr}"
+        );
+        let (code, _, _) = run(program, &["--no-such-option"], dir.path());
+        assert_eq!(code, 2, "{name}");
+    }
+}
