@@ -13,14 +13,13 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use archport_testworld::{PackageSpec, PkgbaseSpec, Repo, WorldSpec};
-use common::{Env, scrub};
+use common::{Env, group_members, listing, read_json, scrub, wait_until};
 
 /// The toolchain of the test world: glibc, binutils (with an older tagged version) and a
 /// split gcc in core, none listing aarch64 (so they build with `--ignorearch`), and valgrind
@@ -310,23 +309,6 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Polls `check` until it gives a value; a bound (not a timing assertion) so that a broken
-/// run fails the test instead of hanging it.
-fn wait_until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "gave up waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Snapshot filters for what cleaning cannot know: durations, log stamps, times.
 fn settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
@@ -338,46 +320,6 @@ fn settings() -> insta::Settings {
     settings.set_prepend_module_to_snapshot(false);
     settings.set_snapshot_path("snapshots/bootstrap_toolchain");
     settings
-}
-
-/// The file names under `dir`, recursively, with sizes and modification times: what a
-/// command that touches nothing leaves exactly as it was.
-fn listing(dir: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime)> {
-    let mut out = BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let entry = entry.unwrap();
-            let meta = entry.path().symlink_metadata().unwrap();
-            out.insert(
-                entry.path().strip_prefix(dir).unwrap().to_path_buf(),
-                (meta.len(), meta.modified().unwrap()),
-            );
-            if meta.is_dir() {
-                todo.push(entry.path());
-            }
-        }
-    }
-    out
-}
-
-/// The live (not zombie) processes of process group `pgid`.
-fn group_members(pgid: i32) -> Vec<String> {
-    let mut members = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        if entry.file_name().to_string_lossy().parse::<u32>().is_err() {
-            continue;
-        }
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let rest = stat.rsplit_once(')').unwrap().1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        if fields[2] == pgid.to_string() && !matches!(fields[0], "Z" | "X") {
-            members.push(stat);
-        }
-    }
-    members
 }
 
 fn finish(child: Child, args: &[&str]) -> Run {

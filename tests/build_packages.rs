@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Env, scrub};
+use common::{Env, group_members, listing, read_json, scrub, wait_until};
 
 // --- the session ------------------------------------------------------------------------------
 
@@ -289,19 +289,6 @@ fn is_root() -> bool {
     uid.split_whitespace().nth(1) == Some("0")
 }
 
-/// Polls `check` until it gives a value; a bound (not a timing assertion) so that a broken
-/// build fails the test instead of hanging it.
-fn wait_until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "gave up waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// A line of the stand-in makechrootpkg's event file.
 #[derive(Debug, Clone)]
 struct Event {
@@ -348,27 +335,6 @@ fn settings() -> insta::Settings {
     settings
 }
 
-/// The file names and sizes under `dir`, recursively, with modification times: what a
-/// command that touches nothing leaves exactly as it was.
-fn listing(dir: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime)> {
-    let mut out = BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let entry = entry.unwrap();
-            let meta = entry.path().symlink_metadata().unwrap();
-            out.insert(
-                entry.path().strip_prefix(dir).unwrap().to_path_buf(),
-                (meta.len(), meta.modified().unwrap()),
-            );
-            if meta.is_dir() {
-                todo.push(entry.path());
-            }
-        }
-    }
-    out
-}
-
 /// The processes whose parent is `pid`.
 fn children_of(pid: u32) -> Vec<u32> {
     let mut children = Vec::new();
@@ -387,25 +353,6 @@ fn children_of(pid: u32) -> Vec<u32> {
     children
 }
 
-/// The live (not zombie) processes of process group `pgid`.
-fn group_members(pgid: i32) -> Vec<String> {
-    let mut members = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        if entry.file_name().to_string_lossy().parse::<u32>().is_err() {
-            continue;
-        }
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let rest = stat.rsplit_once(')').unwrap().1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        if fields[2] == pgid.to_string() && !matches!(fields[0], "Z" | "X") {
-            members.push(stat);
-        }
-    }
-    members
-}
-
 fn signal(pid: u32, name: &str) {
     let status = Command::new("kill")
         .args([&format!("-{name}"), "--", &pid.to_string()])
@@ -416,10 +363,6 @@ fn signal(pid: u32, name: &str) {
 
 fn finish(child: Child, args: &[&str]) -> Run {
     Run::from_output("build-packages", args, child.wait_with_output().unwrap())
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// `name failure log-file-name` of each entry of a failed_packages.json, log stamps removed.

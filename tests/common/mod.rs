@@ -2,7 +2,9 @@
 //! pointing every upstream at it.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use archport_testworld::{World, WorldSpec};
 
@@ -52,4 +54,61 @@ pub fn scrub(text: &str, env: &Env) -> String {
     out = out.replace(&env.world.root().display().to_string(), "[WORLD]");
     out = out.replace(&format!(":{}", env.world.server().port()), ":[PORT]");
     out
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Polls `check` until it gives a value; a bound (not a timing assertion) so that a broken
+/// build fails the test instead of hanging it.
+pub fn wait_until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The file names under `dir`, recursively, with sizes and modification times: what a
+/// command that touches nothing leaves exactly as it was.
+pub fn listing(dir: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime)> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.path().symlink_metadata().unwrap();
+            out.insert(
+                entry.path().strip_prefix(dir).unwrap().to_path_buf(),
+                (meta.len(), meta.modified().unwrap()),
+            );
+            if meta.is_dir() {
+                todo.push(entry.path());
+            }
+        }
+    }
+    out
+}
+
+/// The live (not zombie) processes of process group `pgid`.
+pub fn group_members(pgid: i32) -> Vec<String> {
+    let mut members = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if entry.file_name().to_string_lossy().parse::<u32>().is_err() {
+            continue;
+        }
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let rest = stat.rsplit_once(')').unwrap().1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields[2] == pgid.to_string() && !matches!(fields[0], "Z" | "X") {
+            members.push(stat);
+        }
+    }
+    members
 }
