@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use archport_testworld::{PackageSpec, PkgbaseSpec, Repo, WorldSpec};
-use common::{Env, group_members, listing, read_json, scrub, wait_until};
+use common::{Env, Run, group_members, listing, read_json, scrub, wait_until};
 
 /// The toolchain of the test world: glibc, binutils (with an older tagged version) and a
 /// split gcc in core, none listing aarch64 (so they build with `--ignorearch`), and valgrind
@@ -46,41 +46,7 @@ fn toolchain() -> WorldSpec {
 
 // --- the session ------------------------------------------------------------------------------
 
-/// One command of a session: what was typed and what came out.
-struct Run {
-    args: Vec<String>,
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
 impl Run {
-    fn from_output(args: &[&str], output: std::process::Output) -> Run {
-        use std::os::unix::process::ExitStatusExt as _;
-        Run {
-            args: args.iter().map(|a| (*a).to_owned()).collect(),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-            code: output
-                .status
-                .code()
-                .unwrap_or_else(|| 128 + output.status.signal().unwrap_or(0)),
-        }
-    }
-
-    /// Asserts the exit code, showing the output when it differs.
-    fn exits(self, code: i32) -> Run {
-        assert_eq!(
-            self.code,
-            code,
-            "bootstrap-toolchain {}\nstderr:\n{}\nstdout:\n{}",
-            self.args.join(" "),
-            self.stderr,
-            self.stdout
-        );
-        self
-    }
-
     /// The `Stage 1/2 (3/8): binutils 2.43-1` lines, without their elapsed time.
     fn stage_lines(&self) -> Vec<String> {
         self.stderr
@@ -94,24 +60,9 @@ impl Run {
             .collect()
     }
 
-    /// The run as a terminal shows it (stderr, then stdout), cleaned for a snapshot.
+    /// The run as a terminal shows it, cleaned for a snapshot.
     fn transcript(&self, s: &Session) -> String {
-        let mut out = format!(
-            "$ {}\n",
-            ["bootstrap-toolchain".to_owned()]
-                .iter()
-                .chain(&self.args)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-        out.push_str(&self.stderr);
-        if !self.stdout.is_empty() {
-            out.push_str("[stdout]\n");
-            out.push_str(&self.stdout);
-        }
-        out.push_str(&format!("[exit {}]\n", self.code));
-        s.clean(&out)
+        self.transcript_with(|text| s.clean(text))
     }
 }
 
@@ -124,12 +75,6 @@ struct Session {
 impl Session {
     fn new(stage1: &[&str], stage2: &[&str]) -> Session {
         let env = Env::new(toolchain());
-        // makepkg refuses root: the stand-in makechrootpkg builds as this user (created here
-        // when missing), the one the configuration names.
-        let scratch = tempfile::tempdir().unwrap();
-        archport_testworld::prepare_build_dir(scratch.path()).unwrap();
-        let fake = archport_testworld::fake_devtools_dir();
-        let tool = |name: &str| fake.join(name).display().to_string();
         let list = |names: &[&str]| {
             names
                 .iter()
@@ -137,23 +82,11 @@ impl Session {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let config = std::fs::read_to_string(env.config()).unwrap().replace(
-            "[paths]\n",
-            "[paths]\nchroot = \"chroot\"\ncache = \"cache-pacman\"\n",
-        );
-        let config = format!(
-            "{config}\n[tools]\nmakechrootpkg = \"{}\"\narch_nspawn = \"{}\"\nmkarchroot = \"{}\"\n\
-             sudo = \"{}\"\nbuild_user = \"{}\"\n\n[upload]\nbackend = \"local\"\n\n\
-             [bootstrap]\nstage1 = [{}]\nstage2 = [{}]\n",
-            tool("makechrootpkg"),
-            tool("arch-nspawn"),
-            tool("mkarchroot"),
-            tool("sudo"),
-            archport_testworld::BUILD_USER,
+        env.use_fake_devtools(&format!(
+            "\n[bootstrap]\nstage1 = [{}]\nstage2 = [{}]\n",
             list(stage1),
-            list(stage2),
-        );
-        std::fs::write(env.config(), config).unwrap();
+            list(stage2)
+        ));
         Session { env }
     }
 
@@ -203,7 +136,7 @@ impl Session {
             .args(args)
             .output()
             .unwrap();
-        Run::from_output(args, output)
+        Run::from_output("bootstrap-toolchain", args, output)
     }
 
     /// Every devtools call so far, one argument vector per line, cleaned.
@@ -323,7 +256,11 @@ fn settings() -> insta::Settings {
 }
 
 fn finish(child: Child, args: &[&str]) -> Run {
-    Run::from_output(args, child.wait_with_output().unwrap())
+    Run::from_output(
+        "bootstrap-toolchain",
+        args,
+        child.wait_with_output().unwrap(),
+    )
 }
 
 // --- the sessions --------------------------------------------------------------------------------

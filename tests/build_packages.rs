@@ -21,59 +21,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Env, group_members, listing, read_json, scrub, wait_until};
+use common::{Env, Run, group_members, listing, read_json, scrub, wait_until};
 
 // --- the session ------------------------------------------------------------------------------
 
-/// One command of a session: what was typed and what came out.
-struct Run {
-    program: &'static str,
-    args: Vec<String>,
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
 impl Run {
-    fn from_output(program: &'static str, args: &[&str], output: std::process::Output) -> Run {
-        use std::os::unix::process::ExitStatusExt as _;
-        Run {
-            program,
-            args: args.iter().map(|a| (*a).to_owned()).collect(),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-            // Killed by a signal: the shell's 128 + signal.
-            code: output
-                .status
-                .code()
-                .unwrap_or_else(|| 128 + output.status.signal().unwrap_or(0)),
-        }
-    }
-
-    /// Asserts the exit code, showing the output when it differs.
-    fn exits(self, code: i32) -> Run {
-        assert_eq!(
-            self.code,
-            code,
-            "{} {}\nstderr:\n{}\nstdout:\n{}",
-            self.program,
-            self.args.join(" "),
-            self.stderr,
-            self.stdout
-        );
-        self
-    }
-
-    /// The run as a terminal shows it (stderr, then stdout), cleaned for a snapshot.
+    /// The run as a terminal shows it, cleaned for a snapshot.
     fn transcript(&self, s: &Session) -> String {
-        let mut out = format!("$ {} {}\n", self.program, self.args.join(" "));
-        out.push_str(&self.stderr);
-        if !self.stdout.is_empty() {
-            out.push_str("[stdout]\n");
-            out.push_str(&self.stdout);
-        }
-        out.push_str(&format!("[exit {}]\n", self.code));
-        s.clean(&out)
+        self.transcript_with(|text| s.clean(text))
     }
 }
 
@@ -92,32 +47,7 @@ impl Session {
     /// Like [`Session::new`], for another world.
     fn with_world(spec: archport_testworld::WorldSpec) -> Session {
         let env = Env::new(spec);
-        // makepkg refuses root: the stand-in makechrootpkg builds as this user (created here
-        // when missing), the one the configuration names.
-        let scratch = tempfile::tempdir().unwrap();
-        assert_eq!(
-            archport_testworld::prepare_build_dir(scratch.path())
-                .unwrap()
-                .is_some(),
-            is_root()
-        );
-        let fake = archport_testworld::fake_devtools_dir();
-        let tool = |name: &str| fake.join(name).display().to_string();
-        let work = env.path().display().to_string();
-        let config = std::fs::read_to_string(env.config()).unwrap().replace(
-            "[paths]\n",
-            &format!("[paths]\nchroot = \"{work}/chroot\"\ncache = \"{work}/cache-pacman\"\n"),
-        );
-        let config = format!(
-            "{config}\n[tools]\nmakechrootpkg = \"{}\"\narch_nspawn = \"{}\"\nmkarchroot = \"{}\"\n\
-             sudo = \"{}\"\nbuild_user = \"{}\"\n\n[upload]\nbackend = \"local\"\n",
-            tool("makechrootpkg"),
-            tool("arch-nspawn"),
-            tool("mkarchroot"),
-            tool("sudo"),
-            archport_testworld::BUILD_USER,
-        );
-        std::fs::write(env.config(), config).unwrap();
+        env.use_fake_devtools("");
         Session { env }
     }
 
@@ -281,12 +211,6 @@ impl Session {
             .to_string();
         scrub(&text.replace(&fake, "[FAKE]"), &self.env)
     }
-}
-
-fn is_root() -> bool {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:")).unwrap();
-    uid.split_whitespace().nth(1) == Some("0")
 }
 
 /// A line of the stand-in makechrootpkg's event file.

@@ -16,48 +16,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use archport_testworld::{PackageSpec, PkgbaseSpec, Repo, Side, WorldSpec};
-use common::{Env, scrub};
-
-/// One command of a session: what was typed and what came out.
-struct Run {
-    args: Vec<String>,
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
+use common::{Env, Run, scrub};
 
 /// Runs `generate-build-list ARGS` in the work directory.
 fn gbl(env: &Env, args: &[&str]) -> Run {
     let output = env.cmd("generate-build-list").args(args).output().unwrap();
-    Run {
-        args: args.iter().map(|a| (*a).to_owned()).collect(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-        code: output.status.code().unwrap(),
-    }
+    Run::from_output("generate-build-list", args, output)
 }
 
 impl Run {
-    /// The run as a terminal would show it, stderr and stdout apart, scrubbed.
+    /// The run as a terminal would show it, scrubbed.
     fn transcript(&self, env: &Env) -> String {
-        let mut out = format!("$ generate-build-list {}\n", self.args.join(" "));
-        out.push_str(&self.stderr);
-        if !self.stdout.is_empty() {
-            out.push_str("[stdout]\n");
-            out.push_str(&self.stdout);
-        }
-        out.push_str(&format!("[exit {}]\n", self.code));
-        clean(&out, env)
-    }
-
-    /// Asserts exit 0 and returns self, showing the output when it failed.
-    fn ok(self) -> Run {
-        assert_eq!(
-            self.code, 0,
-            "stderr:\n{}\nstdout:\n{}",
-            self.stderr, self.stdout
-        );
-        self
+        self.transcript_with(|text| clean(text, env))
     }
 }
 

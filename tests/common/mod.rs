@@ -112,3 +112,89 @@ pub fn group_members(pgid: i32) -> Vec<String> {
     }
     members
 }
+
+/// One command of a session: what was typed and what came out.
+pub struct Run {
+    pub program: String,
+    pub args: Vec<String>,
+    pub stdout: String,
+    pub stderr: String,
+    /// The exit code; killed by a signal: the shell's 128 + signal.
+    pub code: i32,
+}
+
+impl Run {
+    pub fn from_output(program: &str, args: &[&str], output: std::process::Output) -> Run {
+        use std::os::unix::process::ExitStatusExt as _;
+        Run {
+            program: program.to_owned(),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+            code: output
+                .status
+                .code()
+                .unwrap_or_else(|| 128 + output.status.signal().unwrap_or(0)),
+        }
+    }
+
+    /// Asserts the exit code, showing the output when it differs.
+    pub fn exits(self, code: i32) -> Run {
+        assert_eq!(
+            self.code,
+            code,
+            "{} {}\nstderr:\n{}\nstdout:\n{}",
+            self.program,
+            self.args.join(" "),
+            self.stderr,
+            self.stdout
+        );
+        self
+    }
+
+    /// Asserts exit 0.
+    pub fn ok(self) -> Run {
+        self.exits(0)
+    }
+
+    /// The run as a terminal shows it (stderr, then stdout), passed through `clean`.
+    pub fn transcript_with(&self, clean: impl Fn(&str) -> String) -> String {
+        let typed: Vec<&str> = std::iter::once(self.program.as_str())
+            .chain(self.args.iter().map(String::as_str))
+            .collect();
+        let mut out = format!("$ {}\n", typed.join(" "));
+        out.push_str(&self.stderr);
+        if !self.stdout.is_empty() {
+            out.push_str("[stdout]\n");
+            out.push_str(&self.stdout);
+        }
+        out.push_str(&format!("[exit {}]\n", self.code));
+        clean(&out)
+    }
+}
+
+impl Env {
+    /// Points the configuration's devtools at the test world's stand-ins (which build with
+    /// makepkg as the unprivileged build user, created here when missing), with chroot and
+    /// cache in the work directory and the `local` upload backend; `extra` is appended.
+    pub fn use_fake_devtools(&self, extra: &str) {
+        let scratch = tempfile::tempdir().unwrap();
+        archport_testworld::prepare_build_dir(scratch.path()).unwrap();
+        let fake = archport_testworld::fake_devtools_dir();
+        let tool = |name: &str| fake.join(name).display().to_string();
+        let config = std::fs::read_to_string(self.config()).unwrap().replace(
+            "[paths]\n",
+            "[paths]\nchroot = \"chroot\"\ncache = \"cache-pacman\"\n",
+        );
+        let config = format!(
+            "{config}\n[tools]\nmakechrootpkg = \"{}\"\narch_nspawn = \"{}\"\nmkarchroot = \"{}\"\n\
+             sudo = \"{}\"\nbuild_user = \"{}\"\n\n[upload]\nbackend = \"local\"\n{extra}",
+            tool("makechrootpkg"),
+            tool("arch-nspawn"),
+            tool("mkarchroot"),
+            tool("sudo"),
+            archport_testworld::BUILD_USER,
+        );
+        std::fs::write(self.config(), config).unwrap();
+    }
+}
