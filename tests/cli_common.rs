@@ -78,3 +78,16 @@ fn unknown_config_key_is_one_line_exit_1_and_usage_errors_exit_2() {
         assert_eq!(code, 2, "{name}");
     }
 }
+
+#[test]
+fn build_packages_json_is_a_file_or_with_status_the_output_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bp = env!("CARGO_BIN_EXE_build-packages");
+    let (code, _, stderr) = run(bp, &["--json"], dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    let (code, _, stderr) = run(bp, &["--status", "--json", "list.json"], dir.path());
+    assert_eq!(code, 2, "{stderr}");
+    let (code, _, stderr) = run(bp, &["--status", "--json"], dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("no build run recorded yet"), "{stderr}");
+}

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use archport_build::{Options, run, status::status};
-use archport_cli::{CommonArgs, EXIT_OK};
+use archport_cli::{CommonArgs, EXIT_OK, UsageError};
 use clap::Parser;
 
 /// Build packages_to_build.json in clean chroots (devtools), in dependency order, publish them
@@ -18,9 +18,10 @@ struct Cli {
     #[command(flatten)]
     common: CommonArgs,
 
-    /// The build list [default: {workdir}/packages_to_build.json]; a failed_packages.json works too
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
+    /// The build list [default: {workdir}/packages_to_build.json]; a failed_packages.json works
+    /// too. With --status and no FILE: the status as JSON for scripts
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    json: Option<Option<PathBuf>>,
     /// Do not build entries matching this blacklist [default: blacklist.txt when present]
     #[arg(long, value_name = "FILE")]
     blacklist: Option<PathBuf>,
@@ -57,14 +58,6 @@ struct Cli {
     /// Print the current or last run's state and exit
     #[arg(long, conflicts_with_all = ["dry_run", "continue_run"])]
     status: bool,
-    /// With --status: JSON for scripts
-    #[arg(
-        long = "json-status",
-        alias = "status-json",
-        requires = "status",
-        hide = true
-    )]
-    status_json_alias: bool,
 }
 
 /// A path given on the command line, relative to the directory the command runs in: the
@@ -77,30 +70,31 @@ fn absolute(path: &Option<PathBuf>) -> anyhow::Result<Option<PathBuf>> {
 }
 
 fn main() -> ExitCode {
-    // `--status --json` for scripts: `--json` takes a FILE otherwise, so it is read here.
-    let raw: Vec<String> = std::env::args().collect();
-    let status_json = raw.iter().any(|a| a == "--status") && raw.iter().any(|a| a == "--json");
-    let args: Vec<String> = if status_json {
-        raw.into_iter().filter(|a| a != "--json").collect()
-    } else {
-        raw
-    };
-    let cli = Cli::parse_from(args);
+    let cli = Cli::parse();
     archport_cli::run::<Cli>(&cli.common, || {
         let config = cli.common.load_config()?;
         if cli.status {
-            print!(
-                "{}",
-                status(&config, status_json || cli.status_json_alias)
-                    .map_err(anyhow::Error::msg)?
-            );
-            if status_json {
-                println!();
-            }
+            let json = match &cli.json {
+                None => false,
+                Some(None) => true,
+                Some(Some(_)) => {
+                    return Err(UsageError("--status takes --json without a FILE".into()).into());
+                }
+            };
+            print!("{}", status(&config, json).map_err(anyhow::Error::msg)?);
             return Ok(EXIT_OK);
         }
+        let json = match &cli.json {
+            None => None,
+            Some(Some(file)) => Some(file.clone()),
+            Some(None) => {
+                return Err(
+                    UsageError("--json needs a FILE (or --status for JSON status)".into()).into(),
+                );
+            }
+        };
         let options = Options {
-            json: absolute(&cli.json)?,
+            json: absolute(&json)?,
             blacklist: absolute(&cli.blacklist)?,
             no_upload: cli.no_upload,
             cache: absolute(&cli.cache)?,

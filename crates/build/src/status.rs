@@ -23,7 +23,9 @@ pub fn status(config: &Config, json: bool) -> Result<String, String> {
             return Err(format!("{}: no build run recorded yet", path.display()));
         };
         if json {
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())
+            serde_json::to_string_pretty(&report)
+                .map(|json| json + "\n")
+                .map_err(|e| e.to_string())
         } else {
             Ok(render_status(&report, chrono::Utc::now()))
         }
