@@ -172,7 +172,8 @@ pub fn run(
         aur_url: &config.sources.aur_url,
         makepkg: Makepkg {
             program: config.tools.makepkg.clone().into(),
-            run_as: is_root().then(|| config.tools.build_user.clone()),
+            // Used only when archport runs as root (makepkg refuses to).
+            run_as: Some(config.tools.build_user.clone()),
             ..Makepkg::default()
         },
         no_update: options.no_update,
@@ -279,11 +280,4 @@ fn summarize(
             c.entry.skip_reason.as_deref().unwrap_or("no reason given")
         ));
     }
-}
-
-/// Whether this process runs as root (makepkg refuses to, so it runs as the build user).
-fn is_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    // /proc/self is owned by the process's effective uid.
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
