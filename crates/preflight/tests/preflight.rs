@@ -1,6 +1,8 @@
 //! One test per problem the preflight reports, each against a world where everything else
 //! is in order, plus the world itself passing.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
