@@ -72,8 +72,68 @@ fn the_pkgbuild_prints_its_srcinfo() {
     assert!(srcinfo.contains("pkgbase = archport\n"), "{srcinfo}");
     assert!(srcinfo.contains("\npkgname = archport\n"), "{srcinfo}");
     let version = format!("\tpkgver = {}\n", env!("CARGO_PKG_VERSION"));
-    assert!(srcinfo.contains(&version), "pkgver follows Cargo.toml's version:\n{srcinfo}");
-    assert!(srcinfo.contains("\tbackup = etc/archport/archport.toml\n"), "{srcinfo}");
+    assert!(
+        srcinfo.contains(&version),
+        "pkgver follows Cargo.toml's version:\n{srcinfo}"
+    );
+    assert!(
+        srcinfo.contains("\tbackup = etc/archport/archport.toml\n"),
+        "{srcinfo}"
+    );
+}
+
+#[test]
+fn the_pkgbuild_packages_binaries_man_pages_and_completions() {
+    // build() and package() as makepkg runs them, with cargo's build replaced by the binaries
+    // this test run built (a release build here would take too long).
+    let dir = tempfile::tempdir().unwrap();
+    let srcdir = dir.path().join("src");
+    let pkgdir = dir.path().join("pkg");
+    std::fs::create_dir_all(srcdir.join("target")).unwrap();
+    std::fs::create_dir(&pkgdir).unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_build-packages"))
+        .parent()
+        .unwrap();
+    std::os::unix::fs::symlink(bin_dir, srcdir.join("target/release")).unwrap();
+    run_clean(
+        Command::new("bash")
+            .args([
+                "-euo",
+                "pipefail",
+                "-c",
+                r#"source "$startdir/PKGBUILD"; cargo() { :; }; build; package"#,
+            ])
+            .env("startdir", contrib(""))
+            .env("srcdir", &srcdir)
+            .env("pkgdir", &pkgdir)
+            .current_dir(dir.path()),
+    );
+    for bin in BINARIES {
+        for file in [
+            format!("usr/bin/{bin}"),
+            format!("usr/share/man/man1/{bin}.1"),
+            format!("usr/share/bash-completion/completions/{bin}"),
+            format!("usr/share/zsh/site-functions/_{bin}"),
+            format!("usr/share/fish/vendor_completions.d/{bin}.fish"),
+        ] {
+            let len = std::fs::metadata(pkgdir.join(&file)).map(|m| m.len());
+            assert!(len.is_ok_and(|l| l > 0), "{file} is missing or empty");
+        }
+        let page =
+            std::fs::read_to_string(pkgdir.join(format!("usr/share/man/man1/{bin}.1"))).unwrap();
+        assert!(page.contains(&format!(".TH {bin} 1 ")), "{bin}.1");
+    }
+    for file in [
+        "etc/archport/archport.toml",
+        "etc/archport/chroot-config/pacman.conf",
+        "etc/sudoers.d/archport",
+        "usr/lib/systemd/system/archport.service",
+        "usr/lib/systemd/system/archport.timer",
+        "usr/lib/sysusers.d/archport.conf",
+        "usr/lib/tmpfiles.d/archport.conf",
+    ] {
+        assert!(pkgdir.join(file).is_file(), "{file} is not packaged");
+    }
 }
 
 #[test]
@@ -88,11 +148,17 @@ fn the_pkgbuild_installs_files_that_exist() {
         let source = words.nth(1).unwrap();
         // Sources in the checkout; the generated ones ("$srcdir/...") are made by build().
         if !source.starts_with('"') {
-            assert!(repo_root().join(source).is_file(), "PKGBUILD installs {source}, which does not exist");
+            assert!(
+                repo_root().join(source).is_file(),
+                "PKGBUILD installs {source}, which does not exist"
+            );
             checked += 1;
         }
     }
-    assert!(checked >= 10, "only {checked} installed files found in the PKGBUILD");
+    assert!(
+        checked >= 10,
+        "only {checked} installed files found in the PKGBUILD"
+    );
 }
 
 #[test]
@@ -100,7 +166,9 @@ fn the_units_pass_systemd_analyze_verify() {
     require("systemd-analyze", "systemd");
     let dir = tempfile::tempdir().unwrap();
     // verify insists that ExecStart's programs exist: the built binaries stand in for /usr/bin.
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_build-packages")).parent().unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_build-packages"))
+        .parent()
+        .unwrap();
     let service = std::fs::read_to_string(contrib("archport.service")).unwrap();
     assert_eq!(service.matches("\nExecStart=/usr/bin/").count(), 2);
     let service = service.replace("=/usr/bin/", &format!("={}/", bin_dir.display()));
@@ -120,7 +188,10 @@ fn the_service_runs_generate_then_build() {
         .lines()
         .filter_map(|l| l.strip_prefix("ExecStart="))
         .collect();
-    assert_eq!(exec, ["/usr/bin/generate-build-list", "/usr/bin/build-packages"]);
+    assert_eq!(
+        exec,
+        ["/usr/bin/generate-build-list", "/usr/bin/build-packages"]
+    );
     assert!(service.contains("\nType=oneshot\n"));
     assert!(service.contains("\nEnvironment=ARCHPORT_CONFIG=/etc/archport/archport.toml\n"));
 }
@@ -212,12 +283,19 @@ fn the_example_config_loads_and_names_every_key_of_the_readme() {
 #[test]
 fn every_binary_prints_its_man_page() {
     for bin in BINARIES {
-        let output = BinCommand::cargo_bin(bin).unwrap().arg("--man").output().unwrap();
+        let output = BinCommand::cargo_bin(bin)
+            .unwrap()
+            .arg("--man")
+            .output()
+            .unwrap();
         assert!(output.status.success(), "{bin} --man: {}", output.status);
         let page = String::from_utf8(output.stdout).unwrap();
         assert!(page.contains(&format!("\n.TH {bin} 1 ")), "{bin}: {page}");
         assert!(page.contains("\n.SH NAME\n"), "{bin}: {page}");
-        assert!(page.contains("\\-\\-config"), "{bin}: the common options are listed");
+        assert!(
+            page.contains("\\-\\-config"),
+            "{bin}: the common options are listed"
+        );
         // Hidden from --help and the page itself: a packager's option.
         assert!(!page.contains("\\-\\-man"), "{bin}");
         // Exclusive, like --completions.
