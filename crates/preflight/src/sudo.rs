@@ -7,11 +7,19 @@ use std::process::Stdio;
 use crate::problem::{Problem, ProblemKind};
 
 /// The programs archport runs through `sudo -n` as they appear on its command lines:
-/// the configured devtools (names or paths), then the system programs by name.
+/// the configured devtools (names or paths), then the system programs by name. Also plain
+/// `arch-nspawn`: makechrootpkg, running as root, calls it by name, so it must be in sudo's
+/// `secure_path` (the `PATH` sudo gives its commands) whatever `[tools]` says.
 pub(crate) fn commands(mkarchroot: &str, makechrootpkg: &str, arch_nspawn: &str) -> Vec<String> {
-    [mkarchroot, makechrootpkg, arch_nspawn, "rm", "flock", "mv"]
+    let mut commands: Vec<String> = [mkarchroot, makechrootpkg, arch_nspawn]
         .map(str::to_owned)
-        .to_vec()
+        .to_vec();
+    for name in ["arch-nspawn", "rm", "flock", "mv"] {
+        if !commands.iter().any(|c| c == name) {
+            commands.push(name.to_owned());
+        }
+    }
+    commands
 }
 
 /// Asks `sudo -n -l <command>` for each command: sudo answers without prompting whether
@@ -52,4 +60,40 @@ pub(crate) async fn check(sudo: &Path, place: &str, commands: &[String]) -> Opti
         ),
         fix: "allow them without a password in sudoers (see contrib/BUILD-BOX.md), with devtools' directory in secure_path, or run archport as root".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_arch_nspawn_is_asked_for_once() {
+        assert_eq!(
+            commands("mkarchroot", "makechrootpkg", "arch-nspawn"),
+            [
+                "mkarchroot",
+                "makechrootpkg",
+                "arch-nspawn",
+                "rm",
+                "flock",
+                "mv"
+            ]
+        );
+        assert_eq!(
+            commands(
+                "/opt/d/mkarchroot",
+                "/opt/d/makechrootpkg",
+                "/opt/d/arch-nspawn"
+            ),
+            [
+                "/opt/d/mkarchroot",
+                "/opt/d/makechrootpkg",
+                "/opt/d/arch-nspawn",
+                "arch-nspawn",
+                "rm",
+                "flock",
+                "mv"
+            ]
+        );
+    }
 }

@@ -314,6 +314,7 @@ fn sudo_refusing_a_command_is_reported_when_not_root() {
         r#"[ "$#" = 3 ] && [ "$1" = -n ] && [ "$2" = -l ] || { echo "sudo stand-in: bad arguments: $*" >&2; exit 2; }
 case "$3" in
   */mkarchroot|rm) echo "sudo: a password is required" >&2; exit 1 ;;
+  arch-nspawn) echo "sudo: arch-nspawn: command not found" >&2; exit 1 ;;
 esac
 exit 0"#,
     );
@@ -324,7 +325,7 @@ exit 0"#,
     let what = &report.problems[0].what;
     assert!(
         what.starts_with(&format!(
-            "sudo -n does not allow {}/mkarchroot, rm (sudo: a password is required)",
+            "sudo -n does not allow {}/mkarchroot, arch-nspawn, rm (sudo: a password is required)",
             world.bin().display()
         )),
         "{what}"
@@ -466,4 +467,32 @@ fn every_problem_is_reported_at_once() {
         "{report}"
     );
     assert_eq!(report.to_string().lines().count(), 4);
+}
+
+#[test]
+fn without_sudo_nothing_is_asked_of_it() {
+    let world = World::new();
+    std::fs::remove_file(world.bin().join("sudo")).unwrap();
+    let report = world.check(&world.options(RunKind::BuildPackages).as_root(false));
+    assert_eq!(kinds(&report), [ProblemKind::ToolMissing], "{report}");
+    assert!(
+        report.problems[0]
+            .what
+            .contains("needed to run devtools as root with sudo -n"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_key_directory_that_is_not_a_directory_is_reported() {
+    let world = World::new();
+    let keys = world.root().join("work/keys/pgp");
+    std::fs::remove_dir_all(&keys).unwrap();
+    std::fs::write(&keys, "").unwrap();
+    let report = world.check_build();
+    assert_eq!(kinds(&report), [ProblemKind::KeyUnreadable], "{report}");
+    assert_eq!(report.problems[0].place, keys.display().to_string());
+    // No key directory at all: nothing to import, nothing wrong.
+    std::fs::remove_file(&keys).unwrap();
+    assert!(world.check_build().is_ok());
 }
