@@ -41,6 +41,10 @@ pub struct CommonArgs {
     /// Print a shell completion script for this command and exit
     #[arg(long, value_name = "SHELL", exclusive = true)]
     pub completions: Option<Shell>,
+
+    /// Print this command's man page (roff) and exit; packagers install it as man1
+    #[arg(long, exclusive = true, hide = true)]
+    pub man: bool,
 }
 
 impl CommonArgs {
@@ -101,7 +105,7 @@ pub fn init_logging(common: &CommonArgs) {
         .try_init();
 }
 
-/// Runs a binary's body: prints completions when asked, sets up logging, and maps the
+/// Runs a binary's body: prints completions or the man page when asked, sets up logging, and maps the
 /// result to an exit code. Errors become one `error: ...` line with their causes joined.
 pub fn run<C: CommandFactory>(
     common: &CommonArgs,
@@ -112,6 +116,15 @@ pub fn run<C: CommandFactory>(
         let name = cmd.get_name().to_owned();
         clap_complete::generate(shell, &mut cmd, name, &mut std::io::stdout());
         return ExitCode::SUCCESS;
+    }
+    if common.man {
+        return match clap_mangen::Man::new(C::command()).render(&mut std::io::stdout()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: writing the man page: {e}");
+                ExitCode::from(EXIT_ERROR)
+            }
+        };
     }
     init_logging(common);
     match body() {
