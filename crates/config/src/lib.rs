@@ -7,10 +7,14 @@
 
 mod carch;
 mod model;
+mod overrides;
+mod workdir;
 
 use std::path::{Path, PathBuf};
 
 pub use carch::{carch_from_makepkg_conf, makepkg_conf_value};
+pub use overrides::Overrides;
+pub use workdir::Workdir;
 pub use model::{
     Bootstrap, Config, DEFAULT_STAGE1, DEFAULT_STAGE2, Paths, Sources, Target, Tools, Upload,
     UploadBackend, X86, db_url, repo_of_db_url,
@@ -115,5 +119,4 @@ impl Config {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests;

@@ -11,7 +11,8 @@ use archport_vercmp::{PkgName, vercmp};
 use serde::Serialize;
 
 use crate::candidate::{Candidate, Origin};
-use crate::run::{GenerateError, Options};
+use crate::error::GenerateError;
+use crate::options::Options;
 
 /// A pkgbase x86_64 has and the target lacks, for `--missing-packages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

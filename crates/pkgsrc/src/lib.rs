@@ -14,6 +14,7 @@ mod gitlab_path;
 mod makepkg;
 mod srcinfo;
 mod srcinfo_fallback;
+mod srcinfo_types;
 
 pub use checkout_version::current_version;
 pub use fetch::{FetchError, FetchMode, FetchOutcome, FetchRequest, FetchWarning, Progress, fetch};
@@ -22,4 +23,5 @@ pub use gitlab_path::{
     packaging_url,
 };
 pub use makepkg::{Makepkg, MakepkgError};
-pub use srcinfo::{FALLBACK_ARCH, SrcInfo, SrcInfoError, parse_srcinfo, read_srcinfo};
+pub use srcinfo::{parse_srcinfo, read_srcinfo};
+pub use srcinfo_types::{FALLBACK_ARCH, SrcInfo, SrcInfoError};

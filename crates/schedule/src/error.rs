@@ -1,6 +1,6 @@
 //! What can go wrong when scheduling.
 
-use crate::scheduler::JobState;
+use crate::state::JobState;
 
 /// A job graph the scheduler cannot take, or a call that does not fit a job's state.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

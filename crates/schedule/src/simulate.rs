@@ -7,7 +7,8 @@ use std::collections::BinaryHeap;
 use crate::error::ScheduleError;
 use crate::jobs::Job;
 use crate::priority::chain_weights;
-use crate::scheduler::{Outcome, Scheduler, check_weights, dependents_of};
+use crate::graph::{check_weights, dependents_of};
+use crate::scheduler::{Outcome, Scheduler};
 
 /// The timeline of a simulated run, in the durations' unit.
 #[derive(Clone, Debug, PartialEq)]

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod checkout;
+mod entry;
 mod error;
 mod parse;
 mod state;
@@ -19,5 +20,6 @@ mod sync;
 
 pub use checkout::{Checkout, open_existing};
 pub use error::{LineProblem, StateError};
-pub use state::{Inconsistency, State, StateEntry};
+pub use entry::StateEntry;
+pub use state::{Inconsistency, State};
 pub use sync::{SyncAction, SyncOutcome, sync_state_repo};

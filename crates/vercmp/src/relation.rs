@@ -153,7 +153,6 @@ pub fn satisfies(relation: &Relation, provider_name: &str, provider_version: Opt
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
