@@ -8,6 +8,7 @@
 //! - [`read_srcinfo`], [`parse_srcinfo`]: names, version, architectures and merged relations.
 
 mod checkout_version;
+mod error;
 mod fetch;
 mod git_ops;
 mod gitlab_path;
@@ -17,7 +18,8 @@ mod srcinfo_fallback;
 mod srcinfo_types;
 
 pub use checkout_version::current_version;
-pub use fetch::{FetchError, FetchMode, FetchOutcome, FetchRequest, FetchWarning, Progress, fetch};
+pub use error::FetchError;
+pub use fetch::{FetchMode, FetchOutcome, FetchRequest, FetchWarning, Progress, fetch};
 pub use gitlab_path::{
     PATH_PLACEHOLDER, PKGBASE_PLACEHOLDER, UrlTemplateError, aur_url, gitlab_project_path,
     packaging_url,
