@@ -13,12 +13,12 @@ mod workdir;
 use std::path::{Path, PathBuf};
 
 pub use carch::{carch_from_makepkg_conf, makepkg_conf_value};
-pub use overrides::Overrides;
-pub use workdir::Workdir;
 pub use model::{
     Bootstrap, Config, DEFAULT_STAGE1, DEFAULT_STAGE2, Paths, Sources, Target, Tools, Upload,
     UploadBackend, X86, db_url, repo_of_db_url,
 };
+pub use overrides::Overrides;
+pub use workdir::Workdir;
 
 /// The file name looked for in the current directory when no `--config` is given.
 pub const DEFAULT_FILE: &str = "archport.toml";

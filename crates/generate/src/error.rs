@@ -37,7 +37,6 @@ pub enum GenerateError {
     AnyPackage {
         /// The name given.
         name: String,
-        /// Its pkgbase.
         pkgbase: String,
         /// The state directory (`extra-any`).
         dir: String,
@@ -63,4 +62,3 @@ pub enum GenerateError {
         failures: Vec<(String, String)>,
     },
 }
-

@@ -21,8 +21,8 @@ mod select;
 
 pub use candidate::{Candidate, Origin};
 pub use console::Console;
-pub use ordering::describe_entry;
 pub use error::GenerateError;
 pub use options::Options;
+pub use ordering::describe_entry;
 pub use run::{Outcome, run};
 pub use select::MissingPackage;

@@ -33,4 +33,3 @@ pub struct Options {
     /// The command line, recorded in the list's `_command`.
     pub command_line: String,
 }
-

@@ -9,11 +9,11 @@ use archport_pkgsrc::Makepkg;
 
 use crate::candidate::Candidate;
 use crate::console::Console;
-use crate::error::GenerateError;
-use crate::options::Options;
 use crate::dry_run::preview_all;
+use crate::error::GenerateError;
 use crate::fetching::{FetchContext, fetch_all};
 use crate::missing::{add_missing, skip_dependents};
+use crate::options::Options;
 use crate::select::{MissingPackage, World, check_consistency, missing_packages, select};
 
 /// How the run ended (errors aside).

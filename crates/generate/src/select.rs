@@ -17,11 +17,9 @@ use crate::options::Options;
 /// A pkgbase x86_64 has and the target lacks, for `--missing-packages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MissingPackage {
-    /// The pkgbase.
     pub pkgbase: String,
     /// Its x86_64 version.
     pub version: String,
-    /// Its repository.
     pub repo: String,
     /// Its packages (from the x86_64 database).
     pub pkgnames: Vec<String>,

@@ -11,21 +11,16 @@ pub enum GitError {
     /// The remote could not be reached.
     #[error("cannot connect to {url}: {message}")]
     Connect {
-        /// The remote URL.
         url: String,
         /// libgit2's message.
         message: String,
     },
     /// The remote advertises no default branch (an empty repository).
     #[error("{url} has no default branch")]
-    NoDefaultBranch {
-        /// The remote URL.
-        url: String,
-    },
+    NoDefaultBranch { url: String },
     /// The remote's HEAD could not be resolved to a branch.
     #[error("cannot resolve the default branch of {url}: {message}")]
     DefaultBranch {
-        /// The remote URL.
         url: String,
         /// What went wrong (libgit2's message, or what HEAD names instead of a branch).
         message: String,
@@ -33,7 +28,6 @@ pub enum GitError {
     /// Fetching a ref failed.
     #[error("cannot fetch {what} from {url}: {message}")]
     Fetch {
-        /// The remote URL.
         url: String,
         /// What was fetched: `tag 1.0-1` or `refs/heads/main`.
         what: String,

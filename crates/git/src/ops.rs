@@ -59,7 +59,13 @@ pub fn clone_fresh<T, E: From<GitError>>(
         })?;
     }
     let filled = Repository::init(&staging)
-        .map_err(|e| E::from(GitError::local("cannot create a repository in", staging.display().to_string(), &e)))
+        .map_err(|e| {
+            E::from(GitError::local(
+                "cannot create a repository in",
+                staging.display().to_string(),
+                &e,
+            ))
+        })
         .and_then(|repo| fill(&repo));
     let value = match filled {
         Ok(value) => value,
@@ -141,9 +147,9 @@ pub fn fetch_default_branch(repo: &Repository, url: &str) -> Result<(String, Oid
     drop(connection);
 
     let location = || repo_location(repo);
-    let oid = repo
-        .refname_to_id(&tracking)
-        .map_err(|e| GitError::local(format!("no {tracking} after fetching into"), location(), &e))?;
+    let oid = repo.refname_to_id(&tracking).map_err(|e| {
+        GitError::local(format!("no {tracking} after fetching into"), location(), &e)
+    })?;
     repo.reference_symbolic(
         &format!("refs/remotes/{ORIGIN}/HEAD"),
         &tracking,
@@ -194,7 +200,9 @@ pub fn check_out(repo: &Repository, oid: Oid, head: Head<'_>) -> Result<(), GitE
     let commit = repo
         .find_commit(oid)
         .map_err(fail("cannot read the fetched commit in"))?;
-    let tree = commit.tree().map_err(fail("cannot read the fetched tree in"))?;
+    let tree = commit
+        .tree()
+        .map_err(fail("cannot read the fetched tree in"))?;
     let mut options = CheckoutBuilder::new();
     options.force().remove_untracked(true).remove_ignored(true);
     repo.checkout_tree(tree.as_object(), Some(&mut options))
@@ -206,10 +214,14 @@ pub fn check_out(repo: &Repository, oid: Oid, head: Head<'_>) -> Result<(), GitE
                 .map_err(fail("cannot move the branch in"))?;
             repo.set_head(&local).map_err(fail("cannot move HEAD of"))?;
         }
-        Head::Detached => repo.set_head_detached(oid).map_err(fail("cannot move HEAD of"))?,
+        Head::Detached => repo
+            .set_head_detached(oid)
+            .map_err(fail("cannot move HEAD of"))?,
     }
     let mut index = repo.index().map_err(fail("cannot read the index of"))?;
-    index.read_tree(&tree).map_err(fail("cannot reset the index of"))?;
+    index
+        .read_tree(&tree)
+        .map_err(fail("cannot reset the index of"))?;
     index.write().map_err(fail("cannot write the index of"))
 }
 
@@ -231,7 +243,11 @@ fn fetch_shallow(
 ) -> Result<(), GitError> {
     let fetched = match fetch(remote, refspec, true) {
         Err(e) if e.raw_code() == libgit2_sys::GIT_ENOTSUPPORTED => {
-            tracing::debug!(url, reason = e.message(), "shallow fetch unsupported; fetching everything");
+            tracing::debug!(
+                url,
+                reason = e.message(),
+                "shallow fetch unsupported; fetching everything"
+            );
             fetch(remote, refspec, false)
         }
         other => other,

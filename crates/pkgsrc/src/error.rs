@@ -9,7 +9,6 @@ pub enum FetchError {
     /// A git operation failed (clone of a missing repository, network, corrupt checkout...).
     #[error("{pkgbase}: {source}")]
     Git {
-        /// The pkgbase.
         pkgbase: String,
         /// What failed, naming the URL or checkout path.
         source: archport_git::GitError,
@@ -17,43 +16,29 @@ pub enum FetchError {
     /// The repository has no tag for the wanted version.
     #[error("{pkgbase}: tag {tag} (version {version}) not found in {url}")]
     TagMissing {
-        /// The pkgbase.
         pkgbase: String,
         /// The version asked for.
         version: String,
         /// The tag derived from it.
         tag: String,
-        /// The repository URL.
         url: String,
     },
     /// The version does not give a valid git tag name.
     #[error("{pkgbase}: version {version:?} does not give a valid git tag name")]
     InvalidVersion {
-        /// The pkgbase.
         pkgbase: String,
         /// The version asked for.
         version: String,
     },
     /// The checkout directory exists but is not a git checkout.
     #[error("{pkgbase}: {} exists but is not a git checkout (move it away or use local mode)", dir.display())]
-    NotACheckout {
-        /// The pkgbase.
-        pkgbase: String,
-        /// The directory.
-        dir: PathBuf,
-    },
+    NotACheckout { pkgbase: String, dir: PathBuf },
     /// Local or no-update mode, and the directory holds no PKGBUILD.
     #[error("{pkgbase}: no PKGBUILD in {}", dir.display())]
-    NoPkgbuild {
-        /// The pkgbase.
-        pkgbase: String,
-        /// The directory.
-        dir: PathBuf,
-    },
+    NoPkgbuild { pkgbase: String, dir: PathBuf },
     /// The operator's local changes would not survive the update.
     #[error("{pkgbase}: local changes in {} conflict with {target}: {}", dir.display(), files.join(", "))]
     LocalChangesConflict {
-        /// The pkgbase.
         pkgbase: String,
         /// The checkout.
         dir: PathBuf,
@@ -65,7 +50,6 @@ pub enum FetchError {
     /// HEAD is a local commit that no tag or remote branch holds: moving would orphan it.
     #[error("{pkgbase}: {} is at local commit {commit} that no tag or remote branch contains; refusing to move it", dir.display())]
     LocalCommits {
-        /// The pkgbase.
         pkgbase: String,
         /// The checkout.
         dir: PathBuf,
@@ -75,7 +59,6 @@ pub enum FetchError {
     /// A filesystem operation failed.
     #[error("{pkgbase}: {}: {source}", path.display())]
     Io {
-        /// The pkgbase.
         pkgbase: String,
         /// The path involved.
         path: PathBuf,

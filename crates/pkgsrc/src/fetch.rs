@@ -51,21 +51,18 @@ pub struct FetchRequest<'a> {
 pub enum Progress {
     /// A first checkout: `Processing vim (fetching 9.1.1734-1)...`.
     Fetching {
-        /// The pkgbase.
         pkgbase: String,
         /// The version fetched (in latest mode, the version the caller expected).
         version: String,
     },
     /// The checkout already holds the version: `Processing vim (already up to date: 9.1.1734-1)...`.
     UpToDate {
-        /// The pkgbase.
         pkgbase: String,
         /// The version it holds.
         version: String,
     },
     /// Moved to another tag: `Processing vim (updating 9.1.1730-1 -> 9.1.1734-1)...`.
     Updating {
-        /// The pkgbase.
         pkgbase: String,
         /// The version the checkout held (`unknown` when it could not be read).
         from: String,
@@ -73,27 +70,17 @@ pub enum Progress {
         to: String,
     },
     /// Moved to the default branch's newest commit: `Processing vim (updating to latest commit)...`.
-    UpdatingToLatest {
-        /// The pkgbase.
-        pkgbase: String,
-    },
+    UpdatingToLatest { pkgbase: String },
     /// Left alone on request: `Processing vim (no update, current: 9.1.1730-1)...`.
     NoUpdate {
-        /// The pkgbase.
         pkgbase: String,
         /// The version the checkout holds (`unknown` when it could not be read).
         current: String,
     },
     /// Cloned or moved to the AUR's newest commit: `Processing vim (fetching from AUR)...`.
-    FetchingFromAur {
-        /// The pkgbase.
-        pkgbase: String,
-    },
+    FetchingFromAur { pkgbase: String },
     /// A local PKGBUILD directory used as it is: `Processing vim (using local PKGBUILD)...`.
-    Local {
-        /// The pkgbase.
-        pkgbase: String,
-    },
+    Local { pkgbase: String },
 }
 
 impl fmt::Display for Progress {
@@ -129,7 +116,6 @@ impl fmt::Display for Progress {
 pub enum FetchWarning {
     /// The tag does not point at the commit the state repository records.
     CommitMismatch {
-        /// The pkgbase.
         pkgbase: String,
         /// The tag checked out.
         tag: String,

@@ -49,7 +49,11 @@ impl<'a> Git<'a> {
     }
 
     fn local_error(&self, action: &str, source: git2::Error) -> FetchError {
-        self.git_error(GitError::local(action, self.dir.display().to_string(), &source))
+        self.git_error(GitError::local(
+            action,
+            self.dir.display().to_string(),
+            &source,
+        ))
     }
 
     fn io_error(&self, path: &Path, source: std::io::Error) -> FetchError {

@@ -141,7 +141,8 @@ mod tests {
             if primary.alpm_srcinfo_rejection.is_some() {
                 continue;
             }
-            let fallback = srcinfo_fallback::parse(&text, &aarch64, &path).expect("fallback reads it");
+            let fallback =
+                srcinfo_fallback::parse(&text, &aarch64, &path).expect("fallback reads it");
             assert_eq!(fallback, primary, "{}", path.display());
             compared += 1;
         }

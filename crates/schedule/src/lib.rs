@@ -18,5 +18,5 @@ mod state;
 pub use error::ScheduleError;
 pub use jobs::{Job, SkippedProvider, jobs_from_entries, jobs_from_list};
 pub use scheduler::{Counts, Outcome, Scheduler, default_weight, quantile_weight};
-pub use state::JobState;
 pub use simulate::{Schedule, critical_path, lower_bound, simulate, simulate_with};
+pub use state::JobState;

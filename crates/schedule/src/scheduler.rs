@@ -25,13 +25,13 @@ pub struct Counts {
     pub waiting: usize,
     /// Ready, not started.
     pub ready: usize,
-    /// Running.
+    /// Started, not finished.
     pub running: usize,
     /// Built in this run.
     pub built: usize,
     /// Built in an earlier run.
     pub previously_built: usize,
-    /// Failed.
+    /// Their build failed in this run.
     pub failed: usize,
     /// Blocked by a failure.
     pub blocked: usize,
@@ -358,4 +358,3 @@ impl Scheduler {
         blocked
     }
 }
-

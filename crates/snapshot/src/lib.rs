@@ -138,7 +138,7 @@ pub async fn load(config: &Config, options: &Options) -> Result<Snapshot, Snapsh
 
 #[cfg(test)]
 mod tests {
-        use archport_state::StateError;
+    use archport_state::StateError;
 
     use super::*;
 

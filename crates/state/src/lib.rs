@@ -19,7 +19,7 @@ mod state;
 mod sync;
 
 pub use checkout::{Checkout, open_existing};
-pub use error::{LineProblem, StateError};
 pub use entry::StateEntry;
+pub use error::{LineProblem, StateError};
 pub use state::{Inconsistency, State};
 pub use sync::{SyncAction, SyncOutcome, sync_state_repo};

@@ -10,8 +10,8 @@ use std::path::Path;
 
 use archport_vercmp::PkgName;
 
-use crate::error::{LineProblem, StateError};
 use crate::entry::StateEntry;
+use crate::error::{LineProblem, StateError};
 
 /// One parsed line, before it is tied to a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]

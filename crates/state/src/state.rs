@@ -16,21 +16,21 @@ use crate::parse::read_state_dir;
 pub enum Inconsistency {
     /// The pkgbase is in more than one of the repositories read (`core` and `extra`).
     SeveralRepos {
-        /// The pkgbase.
+        /// The pkgbase found in more than one repository.
         pkgbase: PkgName,
         /// The repositories holding it, in the caller's order.
         repos: Vec<String>,
     },
     /// The pkgbase is in both `<repo>-<arch>/` and `<repo>-any/`.
     ArchAndAny {
-        /// The pkgbase.
+        /// The pkgbase found in both directories.
         pkgbase: PkgName,
-        /// The repository.
+        /// The repository whose two directories hold it.
         repo: String,
     },
     /// The recorded tag is not the tag the version maps to.
     TagMismatch {
-        /// The pkgbase.
+        /// The pkgbase whose state file disagrees with itself.
         pkgbase: PkgName,
         /// The directory of the entry (`core-x86_64`).
         dir: String,

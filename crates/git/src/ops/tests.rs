@@ -85,7 +85,10 @@ fn a_failed_clone_keeps_what_was_there_and_leaves_no_staging() {
     let missing = url(&work.path().join("nowhere"));
     let err = clone_fresh(&dest, |repo| fetch_default_branch(repo, &missing)).unwrap_err();
     assert!(err.is_remote(), "{err}");
-    assert!(err.to_string().starts_with("cannot connect to file://"), "{err}");
+    assert!(
+        err.to_string().starts_with("cannot connect to file://"),
+        "{err}"
+    );
     assert!(err.without_url().starts_with("cannot connect: "), "{err}");
     assert_eq!(std::fs::read_to_string(dest.join("keep")).unwrap(), "old");
     assert!(!work.path().join(".clone.partial").exists());
@@ -106,6 +109,9 @@ fn a_hard_reset_removes_untracked_files_and_local_edits() {
     std::fs::write(dest.join("stray"), "untracked").unwrap();
     let repo = Repository::open(&dest).unwrap();
     check_out(&repo, commit, Head::Branch("trunk")).unwrap();
-    assert_eq!(std::fs::read_to_string(dest.join("file")).unwrap(), "upstream");
+    assert_eq!(
+        std::fs::read_to_string(dest.join("file")).unwrap(),
+        "upstream"
+    );
     assert!(!dest.join("stray").exists());
 }
