@@ -47,7 +47,7 @@ mod tests {
         .map(OsString::from);
         assert_eq!(
             command_line(argv),
-            r#"generate-build-list --packages vim 'a b' "it's" '' --output=x.json"#
+            r#"generate-build-list --packages vim 'a b' "it's" '' '--output=x.json'"#
         );
     }
 }

@@ -66,7 +66,7 @@ pub async fn run(
     .map_err(|source| match offline_flag {
         Some(flag) if nothing_cached(&source) => GenerateError::NothingCached {
             flag,
-            workdir: config.paths.workdir.clone(),
+            workdir: workdir.root().to_owned(),
             source: Box::new(source),
         },
         _ => GenerateError::Snapshot(source),

@@ -138,6 +138,8 @@ pub async fn load(config: &Config, options: &Options) -> Result<Snapshot, Snapsh
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use archport_state::StateError;
 
     use super::*;
