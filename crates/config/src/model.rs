@@ -62,7 +62,8 @@ pub struct Sources {
     pub aur_url: String,
 }
 
-/// Local directories, all absolute after loading.
+/// Local directories, all absolute after loading (a `--blacklist` override stays as given:
+/// see [`crate::Overrides`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Paths {
     /// The work directory; [`Config::workdir`] knows its layout.

@@ -19,10 +19,12 @@ pub struct Overrides {
 impl Config {
     /// Puts the command line's paths in place of the configured ones.
     ///
-    /// Relative paths resolve against `cwd`, the directory the command runs in, and become
-    /// absolute: builds run elsewhere (makechrootpkg in `pkgbuilds/<pkgbase>/`), where a
-    /// relative `--chroot` would name another directory. A `--blacklist` file must exist,
-    /// unlike the default `blacklist.txt`, so it sets `paths.blacklist_required`.
+    /// A relative `--chroot` or `--cache` resolves against `cwd`, the directory the command
+    /// runs in, and becomes absolute: builds run elsewhere (makechrootpkg in
+    /// `pkgbuilds/<pkgbase>/`), where a relative path would name another directory. The
+    /// blacklist is read at once, from `cwd`, so its path stays as given and messages name
+    /// it as the user wrote it. A `--blacklist` file must exist, unlike the default
+    /// `blacklist.txt`, so it sets `paths.blacklist_required`.
     pub fn apply_overrides(&mut self, overrides: &Overrides, cwd: &Path) {
         if let Some(chroot) = &overrides.chroot {
             self.paths.chroot = cwd.join(chroot);
@@ -31,7 +33,7 @@ impl Config {
             self.paths.cache = cwd.join(cache);
         }
         if let Some(blacklist) = &overrides.blacklist {
-            self.paths.blacklist = cwd.join(blacklist);
+            self.paths.blacklist = blacklist.clone();
             self.paths.blacklist_required = true;
         }
     }
