@@ -8,7 +8,6 @@
 //! Most sessions pass `--jobs 1`: fetches print their line when done, so with several at
 //! once the order of the `Processing` lines varies; `jobs_do_not_change_the_list` checks
 //! that the list itself does not.
-#![allow(clippy::unwrap_used)]
 
 mod common;
 
