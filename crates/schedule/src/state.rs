@@ -14,7 +14,7 @@ pub enum JobState {
     Running,
     /// Built in this run.
     Built,
-    /// Built in an earlier run ([`Scheduler::mark_done`]).
+    /// Built in an earlier run ([`crate::Scheduler::mark_done`]).
     PreviouslyBuilt,
     /// Its build failed.
     Failed,
