@@ -197,23 +197,31 @@ fn prepare_checkouts(root: &Path, config_path: &Path) -> Result<usize, String> {
     let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
     let config =
         archport_config::Config::load(Some(config_path), &cwd).map_err(|e| e.to_string())?;
-    let pkgbuilds = config.paths.workdir.join("pkgbuilds");
+    let workdir = config.workdir();
     let options = Options {
         dry_run: true,
         jobs: 1,
         command_line: "generate-build-list --dry-run".to_owned(),
         ..Options::default()
     };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     let mut placed = 0;
     loop {
-        let list = match archport_generate::run(&config, &options, &Console::silent()) {
+        let list = match runtime.block_on(archport_generate::run(
+            &config,
+            &options,
+            &Console::silent(),
+        )) {
             Ok(Outcome::DryRun { list }) => list,
             Ok(_) => return Err("a dry run wrote something".to_owned()),
             Err(e) => return Err(e.to_string()),
         };
         let mut added = 0;
         for entry in &list.packages {
-            let dest = pkgbuilds.join(&entry.name);
+            let dest = workdir.pkgbuild_dir(&entry.name);
             if dest.join(".SRCINFO").exists() {
                 continue;
             }

@@ -8,7 +8,6 @@
 //! Most sessions pass `--jobs 1`: fetches print their line when done, so with several at
 //! once the order of the `Processing` lines varies; `jobs_do_not_change_the_list` checks
 //! that the list itself does not.
-#![allow(clippy::unwrap_used)]
 
 mod common;
 
@@ -652,11 +651,14 @@ fn failing_clone_skips_the_package_and_strict_makes_it_an_error() {
     let strict = gbl(&env, &["-j1", "--strict"]);
     assert_eq!(strict.code, 1);
     insta::assert_snapshot!("failed_clone_strict", strict.transcript(&env));
-    // The list is still written: it is what the rest of the run produced.
-    assert_eq!(
-        without_timestamp(read_list(&list_path(&env)))["packages"],
-        list["packages"]
-    );
+    // --strict writes nothing: a list with holes never reaches build-packages.
+    assert!(!list_path(&env).exists(), "--strict wrote a list");
+
+    // An existing list is left exactly as it was.
+    let before = "{\"left\": \"alone\"}\n";
+    std::fs::write(list_path(&env), before).unwrap();
+    assert_eq!(gbl(&env, &["-j1", "--strict"]).code, 1);
+    assert_eq!(std::fs::read_to_string(list_path(&env)).unwrap(), before);
 }
 
 // --- what is left out, what is refused -------------------------------------------------------

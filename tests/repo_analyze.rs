@@ -1,6 +1,5 @@
 //! `repo-analyze` end to end: the real binary against a test world served on 127.0.0.1,
 //! run the way an operator runs it, with its console and JSON output kept as snapshots.
-#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use archport_cli::{CommonArgs, EXIT_OK, UsageError};
+use archport_config::Overrides;
 use archport_generate::{Console, Options, Outcome, run};
 use clap::Parser;
 
@@ -48,7 +49,7 @@ struct Cli {
     /// Concurrent PKGBUILD fetches
     #[arg(long, short, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: u16,
-    /// Exit 1 when any PKGBUILD fetch failed
+    /// Exit 1 and write no build list when any PKGBUILD fetch failed
     #[arg(long)]
     strict: bool,
     /// Blacklist file [default: blacklist.txt when present]
@@ -67,7 +68,10 @@ fn main() -> ExitCode {
                 UsageError("--missing-packages and --dry-run cannot be combined".into()).into(),
             );
         }
-        let config = cli.common.load_config()?;
+        let config = cli.common.load_config_with(&Overrides {
+            blacklist: cli.blacklist.clone(),
+            ..Overrides::default()
+        })?;
         let options = Options {
             packages: cli.packages.clone(),
             local: cli.local,
@@ -80,12 +84,14 @@ fn main() -> ExitCode {
             dry_run: cli.dry_run,
             jobs: usize::from(cli.jobs),
             strict: cli.strict,
-            blacklist: cli.blacklist.clone(),
             arm_urls: cli.arm_urls.clone(),
             command_line: archport_cli::command_line(std::env::args_os()),
         };
         let console = Console::stderr(cli.common.quiet);
-        match run(&config, &options, &console)? {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        match runtime.block_on(run(&config, &options, &console))? {
             Outcome::Missing(missing) => {
                 println!("{}", serde_json::to_string_pretty(&missing)?);
                 let blacklisted = missing.iter().filter(|m| m.blacklisted).count();
@@ -101,29 +107,13 @@ fn main() -> ExitCode {
                 }
                 Ok(EXIT_OK)
             }
-            Outcome::Written {
-                path,
-                list,
-                failures,
-            } => {
+            Outcome::Written { path, list, .. } => {
                 let n = list.packages.len();
                 console.line(&format!(
                     "Wrote {n} {} to {}",
                     if n == 1 { "entry" } else { "entries" },
                     path.display()
                 ));
-                if cli.strict && !failures.is_empty() {
-                    let names: Vec<&str> = failures.iter().map(|(name, _)| name.as_str()).collect();
-                    anyhow::bail!(
-                        "--strict: {} failed: {}",
-                        if failures.len() == 1 {
-                            "1 PKGBUILD fetch".to_owned()
-                        } else {
-                            format!("{} PKGBUILD fetches", failures.len())
-                        },
-                        names.join(", ")
-                    );
-                }
                 Ok(EXIT_OK)
             }
         }

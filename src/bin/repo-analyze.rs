@@ -8,6 +8,7 @@ use anyhow::Context;
 use archport_analyze::{Inputs, Section, analyze, render_human};
 use archport_blacklist::Blacklist;
 use archport_cli::{CommonArgs, EXIT_OK};
+use archport_config::Overrides;
 use clap::Parser;
 
 /// Report what is wrong with the port's repositories compared to x86_64 Arch Linux.
@@ -94,18 +95,25 @@ impl Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     archport_cli::run::<Cli>(&cli.common, || {
-        let config = cli.common.load_config()?;
-        let blacklist = match (&cli.blacklist, cli.no_blacklist) {
-            (_, true) => Blacklist::default(),
-            (Some(path), false) => Blacklist::from_file(path)?,
-            (None, false) => Blacklist::from_optional_file(&config.paths.blacklist)?,
+        let config = cli.common.load_config_with(&Overrides {
+            blacklist: cli.blacklist.clone(),
+            ..Overrides::default()
+        })?;
+        let blacklist = if cli.no_blacklist {
+            Blacklist::default()
+        } else {
+            Blacklist::load(&config.paths.blacklist, config.paths.blacklist_required)?
         };
         let options = archport_snapshot::Options {
             offline: cli.offline,
             target_urls: cli.arm_urls.clone(),
         };
-        let snapshot =
-            archport_snapshot::load(&config, &options).context("loading the repositories")?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        let snapshot = runtime
+            .block_on(archport_snapshot::load(&config, &options))
+            .context("loading the repositories")?;
         let report = analyze(&Inputs {
             state: &snapshot.state,
             x86: &snapshot.x86,

@@ -26,5 +26,4 @@ pub fn analyze(inputs: &Inputs<'_>) -> Report {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests;

@@ -6,7 +6,6 @@ use serde::Serialize;
 /// A pkgbase in core on one side and extra on the other.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct RepoMismatch {
-    /// The pkgbase.
     pub pkgbase: String,
     /// Its repository on x86_64.
     pub x86_repo: String,
@@ -21,7 +20,6 @@ pub struct RepoMismatch {
 /// A pkgbase whose version on one side is compared with the other's.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct VersionPair {
-    /// The pkgbase.
     pub pkgbase: String,
     /// Its x86_64 repository.
     pub repo: String,
@@ -34,7 +32,6 @@ pub struct VersionPair {
 /// A pkgbase present on one side only.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct OneSided {
-    /// The pkgbase.
     pub pkgbase: String,
     /// Its repository (comma-separated when in several).
     pub repo: String,
@@ -62,11 +59,9 @@ pub struct Duplicate {
 pub struct BrokenDep {
     /// The package with the dependency.
     pub name: String,
-    /// Its pkgbase.
     pub pkgbase: String,
     /// Its target repository.
     pub repo: String,
-    /// Its version.
     pub version: String,
     /// The dependency as written in `%DEPENDS%`.
     pub dependency: String,
@@ -86,11 +81,9 @@ pub struct Candidate {
 pub struct UnsatisfiedDep {
     /// The package with the dependency.
     pub name: String,
-    /// Its pkgbase.
     pub pkgbase: String,
     /// Its target repository.
     pub repo: String,
-    /// Its version.
     pub version: String,
     /// The dependency as written in `%DEPENDS%`.
     pub dependency: String,

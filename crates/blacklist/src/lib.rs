@@ -76,6 +76,17 @@ impl Blacklist {
         }
     }
 
+    /// The blacklist at `path`: [`Blacklist::from_file`] when `required` (a file the
+    /// command line named must exist), else [`Blacklist::from_optional_file`] (the
+    /// configured default may be absent).
+    pub fn load(path: &Path, required: bool) -> Result<Blacklist, BlacklistError> {
+        if required {
+            Blacklist::from_file(path)
+        } else {
+            Blacklist::from_optional_file(path)
+        }
+    }
+
     /// Parses blacklist text; `path` names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Blacklist, BlacklistError> {
         let mut entries = Vec::new();
@@ -152,7 +163,6 @@ impl Blacklist {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

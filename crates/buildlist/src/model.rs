@@ -181,7 +181,7 @@ impl BuildList {
             message: e.to_string(),
         })?;
         text.push(b'\n');
-        crate::write_atomic(path, &text).map_err(|source| ListError::Io {
+        archport_fs::write_atomic(path, &text).map_err(|source| ListError::Io {
             path: path.to_owned(),
             source,
         })
@@ -189,7 +189,6 @@ impl BuildList {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

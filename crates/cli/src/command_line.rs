@@ -3,8 +3,6 @@
 
 use std::ffi::OsString;
 
-use archport_chroot::shell_quote;
-
 /// `generate-build-list --packages vim 'a b'` from `argv` (the program path is cut to its
 /// file name). Arguments that are not UTF-8 are shown lossily.
 pub fn command_line(argv: impl IntoIterator<Item = OsString>) -> String {
@@ -17,13 +15,21 @@ pub fn command_line(argv: impl IntoIterator<Item = OsString>) -> String {
         })
         .unwrap_or_default();
     std::iter::once(program)
-        .chain(args.map(|a| shell_quote(&a.to_string_lossy()).into_owned()))
+        .chain(args.map(|a| quote(&a.to_string_lossy())))
         .collect::<Vec<_>>()
         .join(" ")
 }
 
+/// One argument quoted for a POSIX shell where needed.
+fn quote(arg: &str) -> String {
+    match shlex::try_quote(arg) {
+        Ok(quoted) => quoted.into_owned(),
+        // shlex refuses only NUL, which no argv element can hold; drop it rather than panic.
+        Err(_) => quote(&arg.replace('\0', "")),
+    }
+}
+
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -41,7 +47,7 @@ mod tests {
         .map(OsString::from);
         assert_eq!(
             command_line(argv),
-            r"generate-build-list --packages vim 'a b' 'it'\''s' '' --output=x.json"
+            r#"generate-build-list --packages vim 'a b' "it's" '' '--output=x.json'"#
         );
     }
 }

@@ -12,7 +12,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use archport_config::Config;
+use archport_config::{Config, Overrides};
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
@@ -50,13 +50,17 @@ pub struct CommonArgs {
 impl CommonArgs {
     /// Loads the configuration these options point at, relative to the current directory.
     pub fn load_config(&self) -> anyhow::Result<Config> {
-        let cwd = std::env::current_dir()?;
-        Ok(Config::load(self.config.as_deref(), &cwd)?)
+        self.load_config_with(&Overrides::default())
     }
 
-    /// Whether progress and informational lines should be printed.
-    pub fn show_progress(&self) -> bool {
-        !self.quiet
+    /// Loads the configuration and applies the command line's path overrides, all relative
+    /// to the current directory: the one way every binary turns its options into a config.
+    pub fn load_config_with(&self, overrides: &Overrides) -> anyhow::Result<Config> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))?;
+        let mut config = Config::load(self.config.as_deref(), &cwd)?;
+        config.apply_overrides(overrides, &cwd);
+        Ok(config)
     }
 }
 

@@ -7,6 +7,8 @@
 
 mod carch;
 mod model;
+mod overrides;
+mod workdir;
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +17,8 @@ pub use model::{
     Bootstrap, Config, DEFAULT_STAGE1, DEFAULT_STAGE2, Paths, Sources, Target, Tools, Upload,
     UploadBackend, X86, db_url, repo_of_db_url,
 };
+pub use overrides::Overrides;
+pub use workdir::Workdir;
 
 /// The file name looked for in the current directory when no `--config` is given.
 pub const DEFAULT_FILE: &str = "archport.toml";
@@ -115,5 +119,4 @@ impl Config {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests;

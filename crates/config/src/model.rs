@@ -62,10 +62,11 @@ pub struct Sources {
     pub aur_url: String,
 }
 
-/// Local directories, all absolute after loading.
+/// Local directories, all absolute after loading (a `--blacklist` override stays as given:
+/// see [`crate::Overrides`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Paths {
-    /// Work dir: `pkgbuilds/`, `logs/`, `state/`, `cache/` live under it.
+    /// The work directory; [`Config::workdir`] knows its layout.
     pub workdir: PathBuf,
     /// devtools chroot directory (`{chroot}/root` is the root chroot).
     pub chroot: PathBuf,
@@ -73,8 +74,11 @@ pub struct Paths {
     pub cache: PathBuf,
     /// `pacman.conf` and `makepkg.conf` for the target (`chroot-config/`).
     pub chroot_config: PathBuf,
-    /// Default blacklist file.
+    /// The blacklist file (`blacklist.txt` unless configured or given on the command line).
     pub blacklist: PathBuf,
+    /// Whether a missing blacklist file is an error: true when the command line named it
+    /// (see [`crate::Overrides`]), false for the configured default, which may be absent.
+    pub blacklist_required: bool,
 }
 
 /// External program names or paths.
@@ -378,6 +382,7 @@ impl RawConfig {
             sources,
             paths: Paths {
                 blacklist: dir(self.paths.blacklist, "blacklist.txt"),
+                blacklist_required: false,
                 workdir: workdir.clone(),
                 chroot,
                 cache,
@@ -419,6 +424,11 @@ impl RawConfig {
 }
 
 impl Config {
+    /// The work directory's layout.
+    pub fn workdir(&self) -> crate::Workdir {
+        crate::Workdir::new(&self.paths.workdir)
+    }
+
     /// The x86_64 database URL of `repo`.
     pub fn x86_db_url(&self, repo: &str) -> String {
         db_url(&self.x86.mirror, repo, "x86_64")

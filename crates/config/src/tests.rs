@@ -178,3 +178,24 @@ fn bootstrap_stages_default_to_the_issue_and_are_configurable() {
         );
     }
 }
+
+#[test]
+fn overrides_replace_paths_and_resolve_against_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Config::load(None, dir.path()).unwrap();
+    let configured_cache = c.paths.cache.clone();
+    assert!(!c.paths.blacklist_required);
+    c.apply_overrides(
+        &Overrides {
+            chroot: Some("rel/chroot".into()),
+            cache: None,
+            blacklist: Some("bl.txt".into()),
+        },
+        Path::new("/here"),
+    );
+    assert_eq!(c.paths.chroot, Path::new("/here/rel/chroot"));
+    assert_eq!(c.paths.cache, configured_cache);
+    assert_eq!(c.paths.blacklist, Path::new("bl.txt"));
+    assert!(c.paths.blacklist_required);
+    assert_eq!(c.workdir().root(), c.paths.workdir);
+}

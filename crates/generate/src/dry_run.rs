@@ -57,7 +57,7 @@ pub(crate) fn preview_all(
                 continue;
             }
         };
-        let dir = ctx.pkgbuilds.join(c.name());
+        let dir = ctx.workdir.pkgbuild_dir(c.name());
         let exists = dir.symlink_metadata().is_ok();
         let current = if exists { current_version(&dir) } else { None };
         ctx.console.line(&preview_line(
@@ -107,7 +107,6 @@ fn read_local_srcinfo(dir: &Path, arch: &str) -> Result<Option<archport_pkgsrc::
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

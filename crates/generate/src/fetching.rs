@@ -1,9 +1,9 @@
 //! Fetching PKGBUILDs on a bounded pool of threads and reading their `.SRCINFO`.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+use archport_config::Workdir;
 use archport_pkgsrc::{
     FetchMode, FetchOutcome, FetchRequest, Makepkg, SrcInfo, aur_url, fetch, packaging_url,
     read_srcinfo,
@@ -15,8 +15,8 @@ use crate::console::Console;
 
 /// What the fetch step needs to know.
 pub(crate) struct FetchContext<'a> {
-    /// `{workdir}/pkgbuilds`.
-    pub pkgbuilds: PathBuf,
+    /// The work directory, whose `pkgbuilds/` holds the checkouts.
+    pub workdir: Workdir,
     /// Target `CARCH`, for merging `.SRCINFO`.
     pub arch: &'a str,
     /// Official packaging URL template (`{path}`).
@@ -96,7 +96,7 @@ pub(crate) fn fetch_all(
         }
     }
     if !jobs.is_empty() {
-        let _ = std::fs::create_dir_all(&ctx.pkgbuilds);
+        let _ = std::fs::create_dir_all(ctx.workdir.pkgbuilds());
     }
     let bar = ctx
         .console
@@ -178,7 +178,7 @@ fn run_job(ctx: &FetchContext<'_>, job: &Job) -> Result<(FetchOutcome, SrcInfo),
         commit: job.commit.as_deref(),
         mode: job.mode,
         url: job.url.clone(),
-        dest_root: &ctx.pkgbuilds,
+        dest_root: &ctx.workdir.pkgbuilds(),
     })
     .map_err(|e| e.to_string())?;
     let srcinfo = read_srcinfo(&outcome.dir, ctx.arch, &ctx.makepkg).map_err(|e| e.to_string())?;

@@ -11,14 +11,18 @@
 mod candidate;
 mod console;
 mod dry_run;
+mod error;
 mod fetching;
 mod missing;
+mod options;
 mod ordering;
 mod run;
 mod select;
 
 pub use candidate::{Candidate, Origin};
 pub use console::Console;
+pub use error::GenerateError;
+pub use options::Options;
 pub use ordering::describe_entry;
-pub use run::{GenerateError, Options, Outcome, run};
+pub use run::{Outcome, run};
 pub use select::MissingPackage;

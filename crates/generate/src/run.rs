@@ -10,125 +10,44 @@ use archport_pkgsrc::Makepkg;
 use crate::candidate::Candidate;
 use crate::console::Console;
 use crate::dry_run::preview_all;
+use crate::error::GenerateError;
 use crate::fetching::{FetchContext, fetch_all};
 use crate::missing::{add_missing, skip_dependents};
+use crate::options::Options;
 use crate::select::{MissingPackage, World, check_consistency, missing_packages, select};
-
-/// What `generate-build-list` was asked to do (the command-line options).
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// `--packages`: pkgnames or pkgbases to build, whatever their versions.
-    pub packages: Vec<String>,
-    /// `--local`: use `pkgbuilds/<name>/` as it is.
-    pub local: bool,
-    /// `--aur`: fetch the named packages from the AUR.
-    pub aur: bool,
-    /// `--use-latest`: the packaging repo's newest commit instead of the version tag.
-    pub use_latest: bool,
-    /// `--rebuild-repo`: list every pkgbase of this repository.
-    pub rebuild_repo: Option<String>,
-    /// `--missing-packages`: report the pkgbases the target lacks, write no list.
-    pub missing_packages: bool,
-    /// `--no-update`: no git, no downloads.
-    pub no_update: bool,
-    /// `--output`: the build list path (default `{workdir}/packages_to_build.json`).
-    pub output: Option<PathBuf>,
-    /// `--dry-run`: no git, no files written.
-    pub dry_run: bool,
-    /// `--jobs`: concurrent fetches.
-    pub jobs: usize,
-    /// `--strict`: fetch failures make the run fail.
-    pub strict: bool,
-    /// `--blacklist`: blacklist file (must exist).
-    pub blacklist: Option<PathBuf>,
-    /// `--arm-urls`: target databases replacing the configured ones.
-    pub arm_urls: Option<Vec<String>>,
-    /// The command line, recorded in the list's `_command`.
-    pub command_line: String,
-}
 
 /// How the run ended (errors aside).
 #[derive(Debug)]
 pub enum Outcome {
     /// The build list was written.
     Written {
-        /// Where.
+        /// `--output`, else the work directory's `packages_to_build.json`.
         path: PathBuf,
-        /// The list.
+        /// The list as written.
         list: BuildList,
-        /// Fetch failures, `(pkgbase, reason)`.
+        /// Fetch failures, `(pkgbase, reason)`; their entries are in the list, skipped.
         failures: Vec<(String, String)>,
     },
     /// `--dry-run`: the ordered list that would be written.
     DryRun {
-        /// The entries in order.
+        /// The list that would be written, entries in build order.
         list: BuildList,
     },
     /// `--missing-packages`.
     Missing(Vec<MissingPackage>),
 }
 
-/// Why the run failed; nothing was written.
-#[derive(Debug, thiserror::Error)]
-pub enum GenerateError {
-    /// The repositories could not be loaded.
-    #[error(transparent)]
-    Snapshot(#[from] archport_snapshot::SnapshotError),
-    /// `--dry-run` or `--no-update` found no cached databases or state clone to work from.
-    #[error(
-        "{flag} works offline from the databases and state repository clone an earlier run left in {}, and there are none yet ({source}); run generate-build-list once without {flag} first",
-        workdir.display()
-    )]
-    NothingCached {
-        /// `--dry-run` or `--no-update`.
-        flag: &'static str,
-        /// The work directory holding `cache/` and `state/`.
-        workdir: PathBuf,
-        /// What was missing (boxed: it is large, and errors travel by value).
-        source: Box<archport_snapshot::SnapshotError>,
-    },
-    /// The blacklist is unusable.
-    #[error(transparent)]
-    Blacklist(#[from] archport_blacklist::BlacklistError),
-    /// The state repository has pkgbases in both core and extra.
-    #[error("state repository is inconsistent: in both core and extra: {0}")]
-    Inconsistent(String),
-    /// A `--packages` name is neither a pkgbase nor a pkgname on x86_64.
-    #[error("{0}: no such pkgbase or package on x86_64")]
-    UnknownPackage(String),
-    /// A `--packages` name is ARCH=any.
-    #[error(
-        "{name}: pkgbase {pkgbase} is ARCH=any ({dir}); the port uses the x86_64 packages as they are, so there is nothing to build"
-    )]
-    AnyPackage {
-        /// The name given.
-        name: String,
-        /// Its pkgbase.
-        pkgbase: String,
-        /// The state directory (`extra-any`).
-        dir: String,
-    },
-    /// A name is not a valid package name.
-    #[error("{0}")]
-    BadName(String),
-    /// The dependency graph is inconsistent (a bug).
-    #[error(transparent)]
-    Graph(#[from] archport_plan::graph::GraphError),
-    /// The list could not be written.
-    #[error(transparent)]
-    Write(#[from] archport_buildlist::ListError),
-}
-
-/// Runs `generate-build-list`.
-pub fn run(
+/// Runs `generate-build-list` with `config` (command-line overrides already applied).
+///
+/// With `options.strict`, a failed PKGBUILD fetch fails the run with
+/// [`GenerateError::Strict`] after the summary, and no list is written.
+pub async fn run(
     config: &Config,
     options: &Options,
     console: &Console,
 ) -> Result<Outcome, GenerateError> {
-    let blacklist = match &options.blacklist {
-        Some(path) => Blacklist::from_file(path)?,
-        None => Blacklist::from_optional_file(&config.paths.blacklist)?,
-    };
+    let blacklist = Blacklist::load(&config.paths.blacklist, config.paths.blacklist_required)?;
+    let workdir = config.workdir();
     let offline_flag = if options.dry_run {
         Some("--dry-run")
     } else if options.no_update {
@@ -143,10 +62,11 @@ pub fn run(
             target_urls: options.arm_urls.clone(),
         },
     )
+    .await
     .map_err(|source| match offline_flag {
         Some(flag) if nothing_cached(&source) => GenerateError::NothingCached {
             flag,
-            workdir: config.paths.workdir.clone(),
+            workdir: workdir.root().to_owned(),
             source: Box::new(source),
         },
         _ => GenerateError::Snapshot(source),
@@ -166,7 +86,7 @@ pub fn run(
     let mut warn = |text: String| console.warn(&text);
     let mut candidates = select(&world, options, &mut warn)?;
     let ctx = FetchContext {
-        pkgbuilds: config.paths.workdir.join("pkgbuilds"),
+        workdir: workdir.clone(),
         arch: &config.arch,
         packaging_url: &config.sources.packaging_url,
         aur_url: &config.sources.aur_url,
@@ -227,10 +147,13 @@ pub fn run(
     if options.dry_run {
         return Ok(Outcome::DryRun { list });
     }
+    if options.strict && !failures.is_empty() {
+        return Err(GenerateError::Strict { failures });
+    }
     let path = options
         .output
         .clone()
-        .unwrap_or_else(|| config.paths.workdir.join("packages_to_build.json"));
+        .unwrap_or_else(|| workdir.build_list());
     list.write(&path)?;
     Ok(Outcome::Written {
         path,

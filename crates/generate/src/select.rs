@@ -11,16 +11,15 @@ use archport_vercmp::{PkgName, vercmp};
 use serde::Serialize;
 
 use crate::candidate::{Candidate, Origin};
-use crate::run::{GenerateError, Options};
+use crate::error::GenerateError;
+use crate::options::Options;
 
 /// A pkgbase x86_64 has and the target lacks, for `--missing-packages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MissingPackage {
-    /// The pkgbase.
     pub pkgbase: String,
     /// Its x86_64 version.
     pub version: String,
-    /// Its repository.
     pub repo: String,
     /// Its packages (from the x86_64 database).
     pub pkgnames: Vec<String>,

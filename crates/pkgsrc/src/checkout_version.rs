@@ -112,7 +112,6 @@ impl VersionFields {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

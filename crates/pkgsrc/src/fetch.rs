@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use archport_vercmp::{PkgName, tag_for_version};
 
 use crate::checkout_version::current_version;
+use crate::error::FetchError;
 use crate::git_ops;
 
 /// Where the PKGBUILD comes from, and whether to move an existing checkout.
@@ -50,21 +51,18 @@ pub struct FetchRequest<'a> {
 pub enum Progress {
     /// A first checkout: `Processing vim (fetching 9.1.1734-1)...`.
     Fetching {
-        /// The pkgbase.
         pkgbase: String,
         /// The version fetched (in latest mode, the version the caller expected).
         version: String,
     },
     /// The checkout already holds the version: `Processing vim (already up to date: 9.1.1734-1)...`.
     UpToDate {
-        /// The pkgbase.
         pkgbase: String,
         /// The version it holds.
         version: String,
     },
     /// Moved to another tag: `Processing vim (updating 9.1.1730-1 -> 9.1.1734-1)...`.
     Updating {
-        /// The pkgbase.
         pkgbase: String,
         /// The version the checkout held (`unknown` when it could not be read).
         from: String,
@@ -72,27 +70,17 @@ pub enum Progress {
         to: String,
     },
     /// Moved to the default branch's newest commit: `Processing vim (updating to latest commit)...`.
-    UpdatingToLatest {
-        /// The pkgbase.
-        pkgbase: String,
-    },
+    UpdatingToLatest { pkgbase: String },
     /// Left alone on request: `Processing vim (no update, current: 9.1.1730-1)...`.
     NoUpdate {
-        /// The pkgbase.
         pkgbase: String,
         /// The version the checkout holds (`unknown` when it could not be read).
         current: String,
     },
     /// Cloned or moved to the AUR's newest commit: `Processing vim (fetching from AUR)...`.
-    FetchingFromAur {
-        /// The pkgbase.
-        pkgbase: String,
-    },
+    FetchingFromAur { pkgbase: String },
     /// A local PKGBUILD directory used as it is: `Processing vim (using local PKGBUILD)...`.
-    Local {
-        /// The pkgbase.
-        pkgbase: String,
-    },
+    Local { pkgbase: String },
 }
 
 impl fmt::Display for Progress {
@@ -128,7 +116,6 @@ impl fmt::Display for Progress {
 pub enum FetchWarning {
     /// The tag does not point at the commit the state repository records.
     CommitMismatch {
-        /// The pkgbase.
         pkgbase: String,
         /// The tag checked out.
         tag: String,
@@ -170,99 +157,6 @@ pub struct FetchOutcome {
     /// Paths (relative to the checkout) of local changes carried over an update: modified
     /// tracked files and untracked files, e.g. an operator's `fix-arm.patch`.
     pub carried_changes: Vec<String>,
-}
-
-/// Why a fetch failed. Each names the pkgbase and the URL or path involved.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    /// A git operation failed (clone of a missing repository, network, corrupt checkout...).
-    #[error("{pkgbase}: {action} {url}: {}", source.message())]
-    Git {
-        /// The pkgbase.
-        pkgbase: String,
-        /// The URL or checkout path involved.
-        url: String,
-        /// What was being done (`cannot fetch tag 1.0-1 from`, ...).
-        action: String,
-        /// git's error.
-        source: git2::Error,
-    },
-    /// The repository has no tag for the wanted version.
-    #[error("{pkgbase}: tag {tag} (version {version}) not found in {url}")]
-    TagMissing {
-        /// The pkgbase.
-        pkgbase: String,
-        /// The version asked for.
-        version: String,
-        /// The tag derived from it.
-        tag: String,
-        /// The repository URL.
-        url: String,
-    },
-    /// The version does not give a valid git tag name.
-    #[error("{pkgbase}: version {version:?} does not give a valid git tag name")]
-    InvalidVersion {
-        /// The pkgbase.
-        pkgbase: String,
-        /// The version asked for.
-        version: String,
-    },
-    /// The remote advertises no default branch.
-    #[error("{pkgbase}: {url} has no default branch")]
-    NoDefaultBranch {
-        /// The pkgbase.
-        pkgbase: String,
-        /// The repository URL.
-        url: String,
-    },
-    /// The checkout directory exists but is not a git checkout.
-    #[error("{pkgbase}: {} exists but is not a git checkout (move it away or use local mode)", dir.display())]
-    NotACheckout {
-        /// The pkgbase.
-        pkgbase: String,
-        /// The directory.
-        dir: PathBuf,
-    },
-    /// Local or no-update mode, and the directory holds no PKGBUILD.
-    #[error("{pkgbase}: no PKGBUILD in {}", dir.display())]
-    NoPkgbuild {
-        /// The pkgbase.
-        pkgbase: String,
-        /// The directory.
-        dir: PathBuf,
-    },
-    /// The operator's local changes would not survive the update.
-    #[error("{pkgbase}: local changes in {} conflict with {target}: {}", dir.display(), files.join(", "))]
-    LocalChangesConflict {
-        /// The pkgbase.
-        pkgbase: String,
-        /// The checkout.
-        dir: PathBuf,
-        /// The tag or commit being moved to.
-        target: String,
-        /// The files whose changes do not apply.
-        files: Vec<String>,
-    },
-    /// HEAD is a local commit that no tag or remote branch holds: moving would orphan it.
-    #[error("{pkgbase}: {} is at local commit {commit} that no tag or remote branch contains; refusing to move it", dir.display())]
-    LocalCommits {
-        /// The pkgbase.
-        pkgbase: String,
-        /// The checkout.
-        dir: PathBuf,
-        /// The local commit.
-        commit: String,
-    },
-    /// A filesystem operation failed.
-    #[error("{pkgbase}: {}: {source}", path.display())]
-    Io {
-        /// The pkgbase.
-        pkgbase: String,
-        /// The path involved.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
 }
 
 /// Brings `{dest_root}/<pkgbase>` to the state `req.mode` asks for.
@@ -327,7 +221,7 @@ fn fetch_tag(req: &FetchRequest<'_>, dir: PathBuf) -> Result<FetchOutcome, Fetch
     if dir.symlink_metadata().is_ok() {
         let current = current_version(&dir);
         if current.as_deref() == Some(req.version) {
-            let commit = git_ops::local_head(&dir);
+            let commit = archport_git::head_commit(&dir);
             let warnings = commit
                 .as_deref()
                 .and_then(|actual| commit_mismatch(req, &tag, actual))
@@ -362,7 +256,7 @@ fn fetch_tag(req: &FetchRequest<'_>, dir: PathBuf) -> Result<FetchOutcome, Fetch
         });
     }
 
-    let oid = git.clone_fresh(req.dest_root, |repo| git.fetch_tag(repo, &tag, req.version))?;
+    let oid = git.clone_fresh(|repo| git.fetch_tag(repo, &tag, req.version))?;
     let commit = oid.to_string();
     Ok(FetchOutcome {
         warnings: commit_mismatch(req, &tag, &commit).into_iter().collect(),
@@ -404,7 +298,7 @@ fn fetch_latest(req: &FetchRequest<'_>, dir: PathBuf) -> Result<FetchOutcome, Fe
         let carried = git.switch_to(&repo, oid, "the latest commit")?;
         (oid, carried)
     } else {
-        let oid = git.clone_fresh(req.dest_root, |repo| git.fetch_default_branch(repo))?;
+        let oid = git.clone_fresh(|repo| git.fetch_default_branch(repo))?;
         (oid, Vec::new())
     };
     Ok(FetchOutcome {

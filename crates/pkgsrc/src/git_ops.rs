@@ -1,21 +1,33 @@
-//! The git2 operations behind [`crate::fetch`]: fetching one tag or the default branch,
-//! first clones that appear atomically, and moving a checkout while keeping local changes.
+//! The git operations behind [`crate::fetch`] for one pkgbase: fetching one tag or the
+//! default branch and first clones through archport-git, and what only PKGBUILD checkouts
+//! need, moving a checkout while keeping the operator's local changes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use archport_git::{GitError, Head};
 use git2::build::CheckoutBuilder;
 use git2::{
-    ApplyLocation, ApplyOptions, AutotagOption, Diff, DiffFormat, DiffOptions, Direction,
-    FetchOptions, Oid, Repository, Status, StatusOptions, Tree,
+    ApplyLocation, ApplyOptions, Diff, DiffFormat, DiffOptions, Oid, Repository, Status,
+    StatusOptions, Tree,
 };
 
-use crate::fetch::FetchError;
-
-/// The remote every checkout records its URL under.
-const ORIGIN: &str = "origin";
+use crate::error::FetchError;
 
 /// Where (inside `.git/`) local changes wait while the checkout moves.
 const SAVED_PATCH: &str = "archport-local-changes.patch";
+
+/// A first clone's failure: archport-git's own (staging, check-out, rename), which still
+/// needs the pkgbase, or the caller's fetch, which has it.
+enum CloneFailure {
+    Git(GitError),
+    Fetch(FetchError),
+}
+
+impl From<GitError> for CloneFailure {
+    fn from(e: GitError) -> CloneFailure {
+        CloneFailure::Git(e)
+    }
+}
 
 /// git operations for one pkgbase; carries what every error must name.
 pub(crate) struct Git<'a> {
@@ -24,30 +36,24 @@ pub(crate) struct Git<'a> {
     dir: &'a Path,
 }
 
-/// HEAD's commit in `dir`, read locally (no remote is contacted); `None` if `dir` is not a
-/// git checkout or HEAD is unborn.
-pub(crate) fn local_head(dir: &Path) -> Option<String> {
-    let repo = Repository::open(dir).ok()?;
-    let commit = repo.head().ok()?.peel_to_commit().ok()?;
-    Some(commit.id().to_string())
-}
-
 impl<'a> Git<'a> {
     pub(crate) fn new(pkgbase: &'a str, url: &'a str, dir: &'a Path) -> Self {
         Git { pkgbase, url, dir }
     }
 
-    fn error(&self, action: impl Into<String>, location: &str, source: git2::Error) -> FetchError {
+    fn git_error(&self, source: GitError) -> FetchError {
         FetchError::Git {
             pkgbase: self.pkgbase.to_owned(),
-            url: location.to_owned(),
-            action: action.into(),
             source,
         }
     }
 
     fn local_error(&self, action: &str, source: git2::Error) -> FetchError {
-        self.error(action, &self.dir.display().to_string(), source)
+        self.git_error(GitError::local(
+            action,
+            self.dir.display().to_string(),
+            &source,
+        ))
     }
 
     fn io_error(&self, path: &Path, source: std::io::Error) -> FetchError {
@@ -97,33 +103,6 @@ impl<'a> Git<'a> {
         })
     }
 
-    /// Points `origin` at the requested URL (templates may change between runs).
-    fn origin<'r>(&self, repo: &'r Repository) -> Result<git2::Remote<'r>, FetchError> {
-        match repo.find_remote(ORIGIN) {
-            Ok(remote) if remote.url().ok() == Some(self.url) => Ok(remote),
-            Ok(_) => {
-                repo.remote_set_url(ORIGIN, self.url)
-                    .map_err(|e| self.local_error("cannot set the origin URL of", e))?;
-                repo.find_remote(ORIGIN)
-                    .map_err(|e| self.local_error("cannot read the origin of", e))
-            }
-            Err(_) => repo
-                .remote(ORIGIN, self.url)
-                .map_err(|e| self.local_error("cannot add the origin remote to", e)),
-        }
-    }
-
-    /// Fetch options: no tags beyond those asked for, and depth 1 unless the transport is
-    /// libgit2's local one, which refuses shallow fetches.
-    fn fetch_options(&self) -> FetchOptions<'static> {
-        let mut options = FetchOptions::new();
-        options.download_tags(AutotagOption::None);
-        if !is_local_transport(self.url) {
-            options.depth(1);
-        }
-        options
-    }
-
     /// Fetches `refs/tags/<tag>` only and returns the commit it points at.
     pub(crate) fn fetch_tag(
         &self,
@@ -131,103 +110,39 @@ impl<'a> Git<'a> {
         tag: &str,
         version: &str,
     ) -> Result<Oid, FetchError> {
-        let local_ref = format!("refs/tags/{tag}");
-        // A tag left from an earlier fetch must not stand in for one the remote lacks.
-        if let Ok(mut stale) = repo.find_reference(&local_ref) {
-            stale
-                .delete()
-                .map_err(|e| self.local_error("cannot delete the old tag in", e))?;
-        }
-        let mut remote = self.origin(repo)?;
-        remote
-            .fetch(
-                &[format!("+{local_ref}:{local_ref}")],
-                Some(&mut self.fetch_options()),
-                None,
-            )
-            .map_err(|e| self.error(format!("cannot fetch tag {tag} from"), self.url, e))?;
-        let reference = repo
-            .find_reference(&local_ref)
-            .map_err(|_| FetchError::TagMissing {
+        archport_git::fetch_tag(repo, self.url, tag)
+            .map_err(|e| self.git_error(e))?
+            .ok_or_else(|| FetchError::TagMissing {
                 pkgbase: self.pkgbase.to_owned(),
                 version: version.to_owned(),
                 tag: tag.to_owned(),
                 url: self.url.to_owned(),
-            })?;
-        let commit = reference
-            .peel_to_commit()
-            .map_err(|e| self.error(format!("tag {tag} is not a commit in"), self.url, e))?;
-        Ok(commit.id())
+            })
     }
 
     /// Fetches the remote's default branch and returns its newest commit.
     pub(crate) fn fetch_default_branch(&self, repo: &Repository) -> Result<Oid, FetchError> {
-        let mut remote = self.origin(repo)?;
-        remote
-            .connect(Direction::Fetch)
-            .map_err(|e| self.error("cannot connect to", self.url, e))?;
-        let branch = remote
-            .default_branch()
-            .ok()
-            .and_then(|buf| buf.as_str().ok().map(str::to_owned))
-            .ok_or_else(|| FetchError::NoDefaultBranch {
-                pkgbase: self.pkgbase.to_owned(),
-                url: self.url.to_owned(),
-            })?;
-        let short = branch.strip_prefix("refs/heads/").unwrap_or(&branch);
-        let local_ref = format!("refs/remotes/{ORIGIN}/{short}");
-        remote
-            .fetch(
-                &[format!("+{branch}:{local_ref}")],
-                Some(&mut self.fetch_options()),
-                None,
-            )
-            .map_err(|e| self.error(format!("cannot fetch {branch} from"), self.url, e))?;
-        let _ = remote.disconnect();
-        let commit = repo
-            .find_reference(&local_ref)
-            .and_then(|r| r.peel_to_commit())
-            .map_err(|e| self.error(format!("no {branch} after fetching"), self.url, e))?;
-        Ok(commit.id())
+        archport_git::fetch_default_branch(repo, self.url)
+            .map(|(_, oid)| oid)
+            .map_err(|e| self.git_error(e))
     }
 
-    /// A first checkout: init and fetch into a temporary directory beside the final one, check
-    /// out the commit `fetch_commit` returns, then rename into place. On any failure the
-    /// temporary directory is removed and no checkout directory exists.
+    /// A first checkout through [`archport_git::clone_fresh`]: `fetch_commit` fetches into the
+    /// staging repository, the commit it returns is checked out detached, and only then does
+    /// the checkout directory appear. On any failure no checkout directory exists.
     pub(crate) fn clone_fresh(
         &self,
-        dest_root: &Path,
         fetch_commit: impl FnOnce(&Repository) -> Result<Oid, FetchError>,
     ) -> Result<Oid, FetchError> {
-        std::fs::create_dir_all(dest_root).map_err(|e| self.io_error(dest_root, e))?;
-        // `,` cannot occur in a pkgname, so this prefix never matches another pkgbase's.
-        let prefix = format!(".archport-fetch,{},", self.pkgbase);
-        remove_stale_temporaries(dest_root, &prefix);
-        let temp = tempfile::Builder::new()
-            .prefix(&prefix)
-            .tempdir_in(dest_root)
-            .map_err(|e| self.io_error(dest_root, e))?;
-
-        let repo = Repository::init(temp.path())
-            .map_err(|e| self.error("cannot create a repository for", self.url, e))?;
-        self.origin(&repo)?;
-        let oid = fetch_commit(&repo)?;
-        let commit = repo
-            .find_commit(oid)
-            .map_err(|e| self.error("cannot read the fetched commit from", self.url, e))?;
-        repo.checkout_tree(commit.as_object(), Some(CheckoutBuilder::new().force()))
-            .map_err(|e| self.error("cannot check out the fetched commit from", self.url, e))?;
-        repo.set_head_detached(oid)
-            .map_err(|e| self.error("cannot set HEAD after fetching", self.url, e))?;
-        drop(commit);
-        drop(repo);
-
-        let kept = temp.keep();
-        if let Err(err) = std::fs::rename(&kept, self.dir) {
-            let _ = std::fs::remove_dir_all(&kept);
-            return Err(self.io_error(self.dir, err));
-        }
-        Ok(oid)
+        archport_git::clone_fresh(self.dir, |repo| -> Result<Oid, CloneFailure> {
+            let oid = fetch_commit(repo).map_err(CloneFailure::Fetch)?;
+            archport_git::check_out(repo, oid, Head::Detached)?;
+            Ok(oid)
+        })
+        .map_err(|failure| match failure {
+            CloneFailure::Git(e) => self.git_error(e),
+            CloneFailure::Fetch(e) => e,
+        })
     }
 
     /// Moves the checkout to `oid`, carrying the operator's uncommitted changes over: the diff
@@ -453,29 +368,4 @@ fn delta_path(delta: &git2::DiffDelta<'_>) -> Option<String> {
         .path()
         .or_else(|| delta.old_file().path())
         .map(|p| p.to_string_lossy().into_owned())
-}
-
-/// libgit2 uses its local transport (which refuses shallow fetches) for `file://` URLs and
-/// plain paths.
-fn is_local_transport(url: &str) -> bool {
-    url.starts_with("file://") || !url.contains("://") && Path::new(url).exists()
-}
-
-/// Removes temporary clone directories a killed earlier run left for this pkgbase. Only this
-/// pkgbase's prefix is touched, and callers never fetch one pkgbase twice at once.
-fn remove_stale_temporaries(dest_root: &Path, prefix: &str) {
-    let Ok(entries) = std::fs::read_dir(dest_root) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(prefix) {
-            let path: PathBuf = entry.path();
-            if let Err(err) = std::fs::remove_dir_all(&path) {
-                tracing::warn!(
-                    "cannot remove stale temporary clone {}: {err}",
-                    path.display()
-                );
-            }
-        }
-    }
 }

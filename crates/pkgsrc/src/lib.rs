@@ -8,18 +8,22 @@
 //! - [`read_srcinfo`], [`parse_srcinfo`]: names, version, architectures and merged relations.
 
 mod checkout_version;
+mod error;
 mod fetch;
 mod git_ops;
 mod gitlab_path;
 mod makepkg;
 mod srcinfo;
 mod srcinfo_fallback;
+mod srcinfo_types;
 
 pub use checkout_version::current_version;
-pub use fetch::{FetchError, FetchMode, FetchOutcome, FetchRequest, FetchWarning, Progress, fetch};
+pub use error::FetchError;
+pub use fetch::{FetchMode, FetchOutcome, FetchRequest, FetchWarning, Progress, fetch};
 pub use gitlab_path::{
     PATH_PLACEHOLDER, PKGBASE_PLACEHOLDER, UrlTemplateError, aur_url, gitlab_project_path,
     packaging_url,
 };
 pub use makepkg::{Makepkg, MakepkgError};
-pub use srcinfo::{FALLBACK_ARCH, SrcInfo, SrcInfoError, parse_srcinfo, read_srcinfo};
+pub use srcinfo::{parse_srcinfo, read_srcinfo};
+pub use srcinfo_types::{FALLBACK_ARCH, SrcInfo, SrcInfoError};

@@ -7,92 +7,15 @@
 //! [`crate::srcinfo_fallback`] reads the same data with the same merge rules, and the result
 //! says so in [`SrcInfo::alpm_srcinfo_rejection`].
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use alpm_srcinfo::{MergedPackage, SourceInfoV1};
 use alpm_types::{Architecture, Architectures, SystemArchitecture};
 
-use crate::makepkg::{Makepkg, MakepkgError};
+use crate::makepkg::Makepkg;
 use crate::srcinfo_fallback;
-
-/// The architecture merged when the PKGBUILD does not list the target (the build then needs
-/// `--ignorearch`, and x86_64 is what Arch itself builds).
-pub const FALLBACK_ARCH: &str = "x86_64";
-
-/// What the planner needs from a pkgbase's `.SRCINFO`.
-///
-/// Relation strings are as written in `.SRCINFO` (`glibc>=2.38`, `libfoo.so=5-64`, `nginx=`).
-/// Lists are unions over the split packages built for [`SrcInfo::merged_arch`], deduplicated,
-/// in first-seen order.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SrcInfo {
-    /// The `pkgbase` value.
-    pub pkgbase: String,
-    /// The split packages built for [`SrcInfo::merged_arch`], in file order.
-    pub pkgnames: Vec<String>,
-    /// `[epoch:]pkgver-pkgrel`.
-    pub version: String,
-    /// The pkgbase's `arch` list as written (`["any"]` for architecture-independent packages).
-    pub arches: Vec<String>,
-    /// The architecture the relations were merged for: the target when `arches` lists it (or is
-    /// `any`), otherwise [`FALLBACK_ARCH`] (or the first listed architecture if even that is
-    /// missing).
-    pub merged_arch: String,
-    /// True when `arches` lacks the target: makepkg must be given `--ignorearch`.
-    pub needs_ignorearch: bool,
-    /// Run-time dependencies.
-    pub depends: Vec<String>,
-    /// Build dependencies.
-    pub makedepends: Vec<String>,
-    /// Test dependencies.
-    pub checkdepends: Vec<String>,
-    /// Provisions.
-    pub provides: Vec<String>,
-    /// `None` when `alpm-srcinfo` parsed the file; otherwise its error, and the data came from
-    /// the fallback reader.
-    pub alpm_srcinfo_rejection: Option<String>,
-}
-
-/// Why no [`SrcInfo`] could be produced.
-#[derive(Debug, thiserror::Error)]
-pub enum SrcInfoError {
-    /// The file could not be read.
-    #[error("{}: {source}", path.display())]
-    Read {
-        /// The `.SRCINFO` file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is not UTF-8 text.
-    #[error("{}: not UTF-8 text", path.display())]
-    NotUtf8 {
-        /// The `.SRCINFO` file.
-        path: PathBuf,
-    },
-    /// Neither `alpm-srcinfo` nor the fallback reader could make sense of the file.
-    #[error("{}: line {line}: {reason}", path.display())]
-    Invalid {
-        /// The `.SRCINFO` file (or the directory whose `makepkg --printsrcinfo` output it was).
-        path: PathBuf,
-        /// 1-based line number (0 when the problem is the file as a whole).
-        line: usize,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The target architecture is not a valid system architecture.
-    #[error("target architecture {arch:?} is not a valid architecture: {reason}")]
-    TargetArch {
-        /// The architecture as given.
-        arch: String,
-        /// The parser's complaint.
-        reason: String,
-    },
-    /// `makepkg --printsrcinfo` failed.
-    #[error(transparent)]
-    Makepkg(#[from] MakepkgError),
-}
+use crate::srcinfo_types::{SrcInfo, SrcInfoError, choose_arch, push_unique};
 
 /// Reads `dir/.SRCINFO`, or when there is none, the output of `makepkg --printsrcinfo` run in
 /// `dir` (AUR repositories and local directories may lack the file), and merges for
@@ -136,25 +59,6 @@ pub fn parse_srcinfo(
             let mut info = srcinfo_fallback::parse(text, &target, origin)?;
             info.alpm_srcinfo_rejection = Some(rejection);
             Ok(info)
-        }
-    }
-}
-
-/// Which architecture to merge for, given the pkgbase's `arch` list.
-pub(crate) fn choose_arch(
-    arches: &Architectures,
-    target: &SystemArchitecture,
-) -> (SystemArchitecture, bool) {
-    match arches {
-        Architectures::Any => (target.clone(), false),
-        Architectures::Some(list) if list.contains(target) => (target.clone(), false),
-        Architectures::Some(list) => {
-            let fallback = SystemArchitecture::X86_64;
-            if list.contains(&fallback) || list.is_empty() {
-                (fallback, true)
-            } else {
-                (list[0].clone(), true)
-            }
         }
     }
 }
@@ -205,11 +109,43 @@ fn arch_strings(arches: &Architectures) -> Vec<String> {
     }
 }
 
-/// Appends the values not already in `list`, keeping first-seen order.
-pub(crate) fn push_unique(list: &mut Vec<String>, values: impl IntoIterator<Item = String>) {
-    for value in values {
-        if !list.contains(&value) {
-            list.push(value);
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+    use std::path::PathBuf;
+
+    use super::*;
+
+    /// The fallback must read what alpm-srcinfo reads, the same way: on every real file that
+    /// alpm-srcinfo accepts, both give the same result when merging for aarch64 (31 files list
+    /// it; the others merge for x86_64, or their only architecture).
+    #[test]
+    fn agrees_with_alpm_srcinfo_on_every_real_file_it_accepts() {
+        let tar_path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/realdata/full-2024/srcinfo.tar.zst"
+        );
+        let file = std::fs::File::open(tar_path).expect("real data present");
+        let mut archive = tar::Archive::new(zstd::Decoder::new(file).expect("zstd"));
+        let aarch64 = SystemArchitecture::from_str("aarch64").expect("arch");
+        let mut compared = 0;
+        for entry in archive.entries().expect("tar") {
+            let mut entry = entry.expect("entry");
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let path: PathBuf = entry.path().expect("path").into_owned();
+            let mut text = String::new();
+            entry.read_to_string(&mut text).expect("text");
+            let primary = parse_srcinfo(&text, "aarch64", &path).expect("read");
+            if primary.alpm_srcinfo_rejection.is_some() {
+                continue;
+            }
+            let fallback =
+                srcinfo_fallback::parse(&text, &aarch64, &path).expect("fallback reads it");
+            assert_eq!(fallback, primary, "{}", path.display());
+            compared += 1;
         }
+        assert_eq!(compared, 11_467 - 24);
     }
 }

@@ -241,7 +241,6 @@ impl DepGraph {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

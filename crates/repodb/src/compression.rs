@@ -62,7 +62,6 @@ pub(crate) fn decoder<'a>(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

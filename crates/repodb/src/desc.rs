@@ -88,7 +88,6 @@ pub(crate) fn parse_desc<'a>(data: &'a [u8], out: &mut RawFields<'a>) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -8,12 +8,10 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
-use tokio::io::AsyncWriteExt;
 
 use crate::load::DbFile;
 
@@ -98,7 +96,7 @@ pub enum DownloadError {
         /// Where the cached copy would be.
         path: PathBuf,
     },
-    /// The HTTP client or the async runtime could not be set up.
+    /// The HTTP client could not be set up, or a download task was lost.
     #[error("cannot set up downloads: {0}")]
     Setup(String),
 }
@@ -226,20 +224,6 @@ pub async fn download_all(
         .collect()
 }
 
-/// [`download_all`] for callers without a tokio runtime: runs it on a current-thread
-/// runtime. Must not be called from within a tokio runtime.
-pub fn download_all_blocking(
-    sources: &[DbSource],
-    cache_dir: &Path,
-    offline: bool,
-) -> Result<Vec<Downloaded>, DownloadError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| DownloadError::Setup(e.to_string()))?;
-    runtime.block_on(download_all(sources, cache_dir, offline))
-}
-
 fn downloaded(source: DbSource, path: PathBuf, status: FetchStatus) -> Downloaded {
     Downloaded {
         file: DbFile {
@@ -352,26 +336,15 @@ async fn fetch(
         let path = path.to_owned();
         move |error| DownloadError::Cache { url, path, error }
     };
-    let temp = temp_path(path);
-    let written = async {
-        let mut file = tokio::fs::File::create(&temp)
-            .await
-            .map_err(cache_error(&temp))?;
-        while let Some(chunk) = response.chunk().await.map_err(request_error)? {
-            file.write_all(&chunk).await.map_err(cache_error(&temp))?;
-        }
-        file.sync_all().await.map_err(cache_error(&temp))?;
-        drop(file);
-        tokio::fs::rename(&temp, path)
-            .await
-            .map_err(cache_error(path))
+    // The whole database is held in memory (the largest, extra.db, is about 10 MB) so that
+    // the one atomic write of archport-fs puts it in place.
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(request_error)? {
+        body.extend_from_slice(&chunk);
     }
-    .await;
-    if let Err(error) = written {
-        // Best effort: a leftover temp file is harmless, the original error matters.
-        let _ = tokio::fs::remove_file(&temp).await;
-        return Err(error);
-    }
+    write_atomic(path.to_owned(), body)
+        .await
+        .map_err(cache_error(path))?;
 
     // The sidecar follows the file: a crash in between leaves old validators, which only
     // cost one unconditional download next time.
@@ -384,7 +357,7 @@ async fn fetch(
             _ => {}
         }
     } else {
-        write_atomically(&sidecar, validators.render().as_bytes())
+        write_atomic(sidecar.clone(), validators.render().into_bytes())
             .await
             .map_err(cache_error(&sidecar))?;
     }
@@ -392,33 +365,11 @@ async fn fetch(
     Ok(FetchStatus::Downloaded)
 }
 
-/// A temporary name beside `path`, unique within this process and across processes.
-fn temp_path(path: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut name = std::ffi::OsString::from(".");
-    name.push(path.file_name().unwrap_or_default());
-    name.push(format!(
-        ".{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    path.with_file_name(name)
-}
-
-async fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let temp = temp_path(path);
-    let result = async {
-        let mut file = tokio::fs::File::create(&temp).await?;
-        file.write_all(contents).await?;
-        file.sync_all().await?;
-        drop(file);
-        tokio::fs::rename(&temp, path).await
-    }
-    .await;
-    if result.is_err() {
-        let _ = tokio::fs::remove_file(&temp).await;
-    }
-    result
+/// [`archport_fs::write_atomic`] off the async threads: it syncs, which blocks.
+async fn write_atomic(path: PathBuf, contents: Vec<u8>) -> std::io::Result<()> {
+    tokio::task::spawn_blocking(move || archport_fs::write_atomic(&path, &contents))
+        .await
+        .map_err(std::io::Error::other)?
 }
 
 /// An error and its causes on one line (reqwest puts "connection refused" in the causes).
@@ -437,7 +388,6 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -476,12 +426,5 @@ mod tests {
         };
         assert_eq!(Validators::parse(&validators.render()), validators);
         assert!(Validators::parse("junk\n").is_empty());
-    }
-
-    #[test]
-    fn temp_files_sit_beside_the_target() {
-        let temp = temp_path(Path::new("/cache/core.db"));
-        assert_eq!(temp.parent(), Some(Path::new("/cache")));
-        assert_ne!(temp, temp_path(Path::new("/cache/core.db")));
     }
 }

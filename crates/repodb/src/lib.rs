@@ -2,14 +2,14 @@
 //! packages up by name, pkgbase and provision.
 //!
 //! ```no_run
-//! use archport_repodb::{DbSource, Index, db_url, download_all_blocking, load_dbs};
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use archport_repodb::{DbSource, Index, db_url, download_all, load_dbs};
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let mirror = "https://geo.mirror.pkgbuild.com";
 //! let sources: Vec<DbSource> = ["core", "extra"]
 //!     .iter()
 //!     .map(|repo| DbSource { repo: repo.to_string(), url: db_url(mirror, repo, "x86_64") })
 //!     .collect();
-//! let cached = download_all_blocking(&sources, "work/cache".as_ref(), false)?;
+//! let cached = download_all(&sources, "work/cache".as_ref(), false).await?;
 //! let files: Vec<_> = cached.into_iter().map(|d| d.file).collect();
 //! let index = Index::new(load_dbs(&files)?);
 //! println!("glibc is {:?}", index.pkgbase_version("glibc"));
@@ -28,7 +28,6 @@ mod tar_header;
 
 pub use download::{
     DbSource, DownloadError, Downloaded, FetchStatus, cache_file_name, db_url, download_all,
-    download_all_blocking,
 };
 pub use error::{DbError, DbErrorKind};
 pub use index::{Index, PkgBase, Provider};

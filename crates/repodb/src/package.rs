@@ -396,7 +396,6 @@ pub fn split_provision(provision: &str) -> (&str, Option<&str>) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -132,7 +132,6 @@ pub(crate) fn pax_path(mut data: &[u8]) -> Option<&[u8]> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

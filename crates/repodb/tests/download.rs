@@ -14,9 +14,22 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use archport_repodb::{
-    DbSource, DownloadError, FetchStatus, cache_file_name, db_url, download_all,
-    download_all_blocking, load_dbs,
+    DbSource, DownloadError, Downloaded, FetchStatus, cache_file_name, db_url, download_all,
+    load_dbs,
 };
+
+/// [`download_all`] on a runtime of the test's own, as a binary would run it.
+fn download_all_blocking(
+    sources: &[DbSource],
+    cache_dir: &Path,
+    offline: bool,
+) -> Result<Vec<Downloaded>, DownloadError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(download_all(sources, cache_dir, offline))
+}
 
 /// A file the server offers, with the validators it sends.
 #[derive(Clone)]

@@ -1,6 +1,6 @@
 //! What can go wrong when scheduling.
 
-use crate::scheduler::JobState;
+use crate::state::JobState;
 
 /// A job graph the scheduler cannot take, or a call that does not fit a job's state.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -20,7 +20,6 @@ pub enum ScheduleError {
     UnknownDependency {
         /// The dependent job.
         job: usize,
-        /// Its pkgbase.
         pkgbase: String,
         /// The missing dependency id.
         dep: usize,
@@ -44,11 +43,8 @@ pub enum ScheduleError {
     WrongState {
         /// What was asked: `start`, `finish`, `mark done`.
         action: &'static str,
-        /// The job.
         job: usize,
-        /// Its pkgbase.
         pkgbase: String,
-        /// Its state.
         state: JobState,
     },
     /// Durations or weights per job do not match the jobs.
@@ -64,9 +60,7 @@ pub enum ScheduleError {
     /// A duration that is negative, infinite or NaN.
     #[error("job {job} ({pkgbase}): duration {value} is not a finite number of seconds >= 0")]
     InvalidDuration {
-        /// The job.
         job: usize,
-        /// Its pkgbase.
         pkgbase: String,
         /// The value given.
         value: f64,

@@ -211,7 +211,6 @@ fn split_provision(provision: &str) -> (&str, Option<&str>) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

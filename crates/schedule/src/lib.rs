@@ -8,12 +8,15 @@
 //! orchestrator drives it.
 
 mod error;
+mod graph;
 mod jobs;
 mod priority;
 mod scheduler;
 mod simulate;
+mod state;
 
 pub use error::ScheduleError;
 pub use jobs::{Job, SkippedProvider, jobs_from_entries, jobs_from_list};
-pub use scheduler::{Counts, JobState, Outcome, Scheduler, default_weight, quantile_weight};
+pub use scheduler::{Counts, Outcome, Scheduler, default_weight, quantile_weight};
 pub use simulate::{Schedule, critical_path, lower_bound, simulate, simulate_with};
+pub use state::JobState;

@@ -5,7 +5,7 @@ use crate::jobs::Job;
 
 /// Per job, the weight of the longest chain from it to the end of the graph, its own weight
 /// included (`weights` checked finite and >= 0, `dependents` from
-/// [`crate::scheduler::dependents_of`]). Fails when the dependencies form a cycle.
+/// [`crate::graph::dependents_of`]). Fails when the dependencies form a cycle.
 pub(crate) fn chain_weights(
     jobs: &[Job],
     dependents: &[Vec<usize>],
@@ -54,10 +54,9 @@ fn topological_order(jobs: &[Job], dependents: &[Vec<usize>]) -> Result<Vec<usiz
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::scheduler::dependents_of;
+    use crate::graph::dependents_of;
 
     fn jobs(deps: &[&[usize]]) -> Vec<Job> {
         deps.iter()

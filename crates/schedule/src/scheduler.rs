@@ -2,60 +2,12 @@
 //! blocking and a stop switch.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::fmt;
 
 use crate::error::ScheduleError;
+use crate::graph::{check_weights, dependents_of};
 use crate::jobs::Job;
 use crate::priority::chain_weights;
-
-/// Where a job stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum JobState {
-    /// Some dependency is not built yet.
-    Waiting,
-    /// Every dependency is built; not started.
-    Ready,
-    /// Started, not finished.
-    Running,
-    /// Built in this run.
-    Built,
-    /// Built in an earlier run ([`Scheduler::mark_done`]).
-    PreviouslyBuilt,
-    /// Its build failed.
-    Failed,
-    /// A dependency failed (directly or further down): it will not be built in this run.
-    Blocked {
-        /// The failed job.
-        by: usize,
-    },
-}
-
-impl JobState {
-    /// Whether the job will not change state any more in this run.
-    pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            JobState::Built
-                | JobState::PreviouslyBuilt
-                | JobState::Failed
-                | JobState::Blocked { .. }
-        )
-    }
-}
-
-impl fmt::Display for JobState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            JobState::Waiting => f.write_str("waiting"),
-            JobState::Ready => f.write_str("ready"),
-            JobState::Running => f.write_str("running"),
-            JobState::Built => f.write_str("built"),
-            JobState::PreviouslyBuilt => f.write_str("built previously"),
-            JobState::Failed => f.write_str("failed"),
-            JobState::Blocked { by } => write!(f, "blocked by job {by}"),
-        }
-    }
-}
+use crate::state::JobState;
 
 /// How a started job ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -73,13 +25,13 @@ pub struct Counts {
     pub waiting: usize,
     /// Ready, not started.
     pub ready: usize,
-    /// Running.
+    /// Started, not finished.
     pub running: usize,
     /// Built in this run.
     pub built: usize,
     /// Built in an earlier run.
     pub previously_built: usize,
-    /// Failed.
+    /// Their build failed in this run.
     pub failed: usize,
     /// Blocked by a failure.
     pub blocked: usize,
@@ -405,58 +357,4 @@ impl Scheduler {
         blocked.sort_unstable();
         blocked
     }
-}
-
-/// Checks that there is one finite, non-negative value per job.
-pub(crate) fn check_weights(
-    jobs: &[Job],
-    values: &[f64],
-    what: &'static str,
-) -> Result<(), ScheduleError> {
-    if values.len() != jobs.len() {
-        return Err(ScheduleError::LengthMismatch {
-            what,
-            got: values.len(),
-            jobs: jobs.len(),
-        });
-    }
-    for (job, &value) in jobs.iter().zip(values) {
-        if !(value.is_finite() && value >= 0.0) {
-            return Err(ScheduleError::InvalidDuration {
-                job: job.id,
-                pkgbase: job.pkgbase.clone(),
-                value,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The dependents of every job, ascending; checks ids and dependency ids.
-pub(crate) fn dependents_of(jobs: &[Job]) -> Result<Vec<Vec<usize>>, ScheduleError> {
-    let mut dependents = vec![Vec::new(); jobs.len()];
-    for (position, job) in jobs.iter().enumerate() {
-        if job.id != position {
-            return Err(ScheduleError::IdNotPosition {
-                pkgbase: job.pkgbase.clone(),
-                position,
-                id: job.id,
-            });
-        }
-        for &dep in &job.deps {
-            let Some(list) = dependents.get_mut(dep) else {
-                return Err(ScheduleError::UnknownDependency {
-                    job: position,
-                    pkgbase: job.pkgbase.clone(),
-                    dep,
-                });
-            };
-            list.push(position);
-        }
-    }
-    for list in &mut dependents {
-        list.sort_unstable();
-        list.dedup();
-    }
-    Ok(dependents)
 }

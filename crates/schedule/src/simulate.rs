@@ -5,9 +5,10 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
 use crate::error::ScheduleError;
+use crate::graph::{check_weights, dependents_of};
 use crate::jobs::Job;
 use crate::priority::chain_weights;
-use crate::scheduler::{Outcome, Scheduler, check_weights, dependents_of};
+use crate::scheduler::{Outcome, Scheduler};
 
 /// The timeline of a simulated run, in the durations' unit.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,12 +3,11 @@
 //!
 //! `repo-analyze` and `generate-build-list` start from the same picture of the world;
 //! this crate is the one place that decides how it is fetched and where it is cached:
-//! databases in `{workdir}/cache/`, the state repository in `{workdir}/state/`.
-
-use std::path::PathBuf;
+//! databases in the work directory's `cache/`, the state repository in its `state/`
+//! (see [`archport_config::Workdir`]).
 
 use archport_config::{Config, repo_of_db_url};
-use archport_repodb::{DbSource, Downloaded, FetchStatus, Index, download_all_blocking, load_dbs};
+use archport_repodb::{DbSource, Downloaded, Index, download_all, load_dbs};
 use archport_state::{State, SyncOutcome, open_existing, sync_state_repo};
 
 /// How to fetch the snapshot.
@@ -32,8 +31,8 @@ pub enum SnapshotError {
     /// The state repository could not be synced or read.
     #[error("{}", state_context(.0))]
     State(#[from] archport_state::StateError),
-    /// The state sync thread died.
-    #[error("state repository: sync thread panicked")]
+    /// The state sync task died.
+    #[error("state repository: sync task panicked")]
     Panicked,
 }
 
@@ -60,26 +59,6 @@ pub struct Snapshot {
     pub downloads: Vec<Downloaded>,
     /// What syncing the state repository did (`None` offline).
     pub state_sync: Option<SyncOutcome>,
-}
-
-impl Snapshot {
-    /// How many databases were transferred (not confirmed unchanged, not offline).
-    pub fn downloaded_count(&self) -> usize {
-        self.downloads
-            .iter()
-            .filter(|d| d.status == FetchStatus::Downloaded)
-            .count()
-    }
-}
-
-/// The state checkout directory of a configuration.
-pub fn state_dir(config: &Config) -> PathBuf {
-    config.paths.workdir.join("state")
-}
-
-/// The database cache directory of a configuration.
-pub fn cache_dir(config: &Config) -> PathBuf {
-    config.paths.workdir.join("cache")
 }
 
 /// The database sources of both sides: x86_64 first, then the target.
@@ -109,28 +88,32 @@ pub fn sources(config: &Config, options: &Options) -> (Vec<DbSource>, Vec<DbSour
     (x86, target)
 }
 
-/// Fetches and loads both sides: the databases download while the state repository syncs.
-pub fn load(config: &Config, options: &Options) -> Result<Snapshot, SnapshotError> {
+/// Fetches and loads both sides: the databases download while the state repository syncs
+/// (git is blocking, so it runs on tokio's blocking pool). Databases are cached in the work
+/// directory's `cache/`, the state repository checked out in its `state/`.
+pub async fn load(config: &Config, options: &Options) -> Result<Snapshot, SnapshotError> {
     let (x86_sources, target_sources) = sources(config, options);
     let all: Vec<DbSource> = x86_sources.iter().chain(&target_sources).cloned().collect();
-    let state_path = state_dir(config);
+    let workdir = config.workdir();
 
-    let (downloads, state) = std::thread::scope(|scope| {
-        let state_thread =
-            scope.spawn(|| -> Result<(State, Option<SyncOutcome>), SnapshotError> {
-                let outcome = if options.offline {
-                    open_existing(&state_path)?;
-                    None
-                } else {
-                    Some(sync_state_repo(&config.x86.state_repo, &state_path)?)
-                };
-                let state = State::read(&state_path, &config.repos, "x86_64")?;
-                Ok((state, outcome))
-            });
-        let downloads = download_all_blocking(&all, &cache_dir(config), options.offline);
-        let state = state_thread.join().unwrap_or(Err(SnapshotError::Panicked));
-        (downloads, state)
+    let state_task = tokio::task::spawn_blocking({
+        let state_path = workdir.state();
+        let url = config.x86.state_repo.clone();
+        let repos = config.repos.clone();
+        let offline = options.offline;
+        move || -> Result<(State, Option<SyncOutcome>), SnapshotError> {
+            let outcome = if offline {
+                open_existing(&state_path)?;
+                None
+            } else {
+                Some(sync_state_repo(&url, &state_path)?)
+            };
+            let state = State::read(&state_path, &repos, "x86_64")?;
+            Ok((state, outcome))
+        }
     });
+    let downloads = download_all(&all, &workdir.db_cache(), options.offline).await;
+    let state = state_task.await.unwrap_or(Err(SnapshotError::Panicked));
     let downloads = downloads?;
     let (state, state_sync) = state?;
 
@@ -154,7 +137,6 @@ pub fn load(config: &Config, options: &Options) -> Result<Snapshot, SnapshotErro
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use std::path::PathBuf;
 

@@ -12,12 +12,14 @@
 #![warn(missing_docs)]
 
 mod checkout;
+mod entry;
 mod error;
 mod parse;
 mod state;
 mod sync;
 
 pub use checkout::{Checkout, open_existing};
+pub use entry::StateEntry;
 pub use error::{LineProblem, StateError};
-pub use state::{Inconsistency, State, StateEntry};
+pub use state::{Inconsistency, State};
 pub use sync::{SyncAction, SyncOutcome, sync_state_repo};

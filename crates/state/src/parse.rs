@@ -10,8 +10,8 @@ use std::path::Path;
 
 use archport_vercmp::PkgName;
 
+use crate::entry::StateEntry;
 use crate::error::{LineProblem, StateError};
-use crate::state::StateEntry;
 
 /// One parsed line, before it is tied to a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,7 +233,6 @@ fn read_small_file(path: &Path, content: &mut Vec<u8>) -> std::io::Result<bool> 
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -6,37 +6,9 @@ use std::path::{Path, PathBuf};
 
 use archport_vercmp::{PkgName, tag_for_version};
 
+use crate::entry::StateEntry;
 use crate::error::StateError;
 use crate::parse::read_state_dir;
-
-/// One state file: the pkgbase at `version`, released as git `tag` at `commit`, found in
-/// `<repo>-<arch>/` (or `<repo>-any/` when `any`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateEntry {
-    /// The pkgbase (also the file name).
-    pub pkgbase: PkgName,
-    /// `[epoch:]pkgver-pkgrel`.
-    pub version: String,
-    /// The git tag of the packaging repository for this version.
-    pub tag: String,
-    /// The packaging repository commit the tag points at (40 lowercase hex digits).
-    pub commit: String,
-    /// The repository (`core`, `extra`, ...).
-    pub repo: String,
-    /// Whether the entry lives in `<repo>-any/` (ARCH=any) rather than `<repo>-<arch>/`.
-    pub any: bool,
-}
-
-impl StateEntry {
-    /// The directory the entry was read from, for `arch` (`core-x86_64`, `extra-any`).
-    pub fn dir_name(&self, arch: &str) -> String {
-        if self.any {
-            format!("{}-any", self.repo)
-        } else {
-            format!("{}-{arch}", self.repo)
-        }
-    }
-}
 
 /// A disagreement inside the state repository. None stops reading: the caller decides what
 /// to do with them, and the list is in a stable order (by pkgbase, then kind).
@@ -44,21 +16,21 @@ impl StateEntry {
 pub enum Inconsistency {
     /// The pkgbase is in more than one of the repositories read (`core` and `extra`).
     SeveralRepos {
-        /// The pkgbase.
+        /// The pkgbase found in more than one repository.
         pkgbase: PkgName,
         /// The repositories holding it, in the caller's order.
         repos: Vec<String>,
     },
     /// The pkgbase is in both `<repo>-<arch>/` and `<repo>-any/`.
     ArchAndAny {
-        /// The pkgbase.
+        /// The pkgbase found in both directories.
         pkgbase: PkgName,
-        /// The repository.
+        /// The repository whose two directories hold it.
         repo: String,
     },
     /// The recorded tag is not the tag the version maps to.
     TagMismatch {
-        /// The pkgbase.
+        /// The pkgbase whose state file disagrees with itself.
         pkgbase: PkgName,
         /// The directory of the entry (`core-x86_64`).
         dir: String,

@@ -6,20 +6,13 @@
 //! `.<name>.partial`) and swapped in only once complete, so neither an interruption nor a
 //! failed re-clone ever leaves less than there was.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use git2::{
-    AutotagOption, Direction, ErrorClass, ErrorCode, FetchOptions, Oid, Repository,
-    build::CheckoutBuilder,
-};
+use archport_git::{GitError, Head, check_out, fetch_default_branch};
+use git2::Repository;
 
 use crate::checkout::{Checkout, Found, describe, inspect};
 use crate::error::StateError;
-
-/// The name of the remote in the clone's configuration.
-const REMOTE: &str = "origin";
-/// The reflog message of every ref this module moves.
-const REFLOG: &str = "archport: sync state repository";
 
 /// What [`sync_state_repo`] did and where the checkout now is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,12 +88,6 @@ pub fn sync_state_repo(url: &str, dest: &Path) -> Result<SyncOutcome, StateError
     clone_fresh(url, dest, SyncAction::Recloned { reason })
 }
 
-/// Why a fetch failed: the remote side (keep the clone) or the local one (replace it).
-enum FetchFailure {
-    Remote(String),
-    Local(String),
-}
-
 /// Fetches and resets an existing, verified clone. The inner `Err` is a local failure that
 /// calls for a fresh clone.
 fn update(
@@ -114,16 +101,11 @@ fn update(
     };
     let (branch, oid) = match fetch_default_branch(repo, url) {
         Ok(fetched) => fetched,
-        Err(FetchFailure::Remote(message)) => {
-            return Err(StateError::Remote {
-                url: url.to_owned(),
-                message,
-            });
-        }
-        Err(FetchFailure::Local(message)) => return Ok(Err(format!("fetch failed: {message}"))),
+        Err(error) if error.is_remote() => return Err(git_error(url, dest, error)),
+        Err(error) => return Ok(Err(format!("fetch failed: {error}"))),
     };
-    if let Err(message) = check_out(repo, &branch, oid) {
-        return Ok(Err(format!("checkout failed: {message}")));
+    if let Err(error) = check_out(repo, oid, Head::Branch(&branch)) {
+        return Ok(Err(format!("checkout failed: {error}")));
     }
     let checkout = match describe(repo, dest) {
         Ok(checkout) => checkout,
@@ -137,26 +119,14 @@ fn update(
     }))
 }
 
-/// Clones into a sibling staging directory, then swaps it in for whatever is at `dest`.
+/// Clones the default branch fresh (archport-git swaps it in only once complete), replacing
+/// whatever is at `dest`: [`inspect`] has made sure it is a clone of ours.
 fn clone_fresh(url: &str, dest: &Path, action: SyncAction) -> Result<SyncOutcome, StateError> {
-    let staging = staging_path(dest)?;
-    remove_path(&staging)?;
-    if let Some(parent) = staging.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|error| StateError::Io {
-            path: parent.to_owned(),
-            error,
-        })?;
-    }
-    if let Err(error) = clone_into(url, &staging, dest) {
-        // Best effort: a leftover staging directory is removed by the next run anyway.
-        let _ = remove_path(&staging);
-        return Err(error);
-    }
-    remove_path(dest)?;
-    std::fs::rename(&staging, dest).map_err(|error| StateError::Io {
-        path: dest.to_owned(),
-        error,
-    })?;
+    archport_git::clone_fresh(dest, |repo| -> Result<(), GitError> {
+        let (branch, oid) = fetch_default_branch(repo, url)?;
+        check_out(repo, oid, Head::Branch(&branch))
+    })
+    .map_err(|error| git_error(url, dest, error))?;
 
     let clone_error = |message: String| StateError::Clone {
         url: url.to_owned(),
@@ -172,156 +142,27 @@ fn clone_fresh(url: &str, dest: &Path, action: SyncAction) -> Result<SyncOutcome
     })
 }
 
-fn clone_into(url: &str, staging: &Path, dest: &Path) -> Result<(), StateError> {
-    let clone_error = |message: String| StateError::Clone {
-        url: url.to_owned(),
-        path: dest.to_owned(),
-        message,
-    };
-    let repo = Repository::init(staging).map_err(|e| clone_error(e.message().to_owned()))?;
-    let (branch, oid) = fetch_default_branch(&repo, url).map_err(|failure| match failure {
-        FetchFailure::Remote(message) => StateError::Remote {
+/// A git failure as the state repository's error: the remote's failures name the URL once.
+fn git_error(url: &str, dest: &Path, error: GitError) -> StateError {
+    if error.is_remote() {
+        return StateError::Remote {
             url: url.to_owned(),
-            message,
-        },
-        FetchFailure::Local(message) => clone_error(message),
-    })?;
-    check_out(&repo, &branch, oid).map_err(clone_error)
-}
-
-/// Fetches the remote's default branch with depth 1 into `refs/remotes/origin/<branch>`
-/// and returns the branch name and its commit.
-fn fetch_default_branch(repo: &Repository, url: &str) -> Result<(String, Oid), FetchFailure> {
-    let local = |e: git2::Error| FetchFailure::Local(e.message().to_owned());
-    // The caller's URL is authoritative: whatever the clone's config says is replaced, so
-    // a changed configuration (or a mangled remote URL) needs no re-clone.
-    let mut remote = match repo.find_remote(REMOTE) {
-        Ok(remote) if remote.url().ok() == Some(url) => remote,
-        Ok(_) => {
-            repo.remote_set_url(REMOTE, url).map_err(local)?;
-            repo.find_remote(REMOTE).map_err(local)?
-        }
-        Err(e) if e.code() == ErrorCode::NotFound => repo.remote(REMOTE, url).map_err(local)?,
-        Err(e) => return Err(local(e)),
-    };
-    let mut connection = remote
-        .connect_auth(Direction::Fetch, None, None)
-        .map_err(|e| FetchFailure::Remote(format!("cannot connect: {}", e.message())))?;
-    let default = connection.default_branch().map_err(|e| {
-        FetchFailure::Remote(if e.code() == ErrorCode::NotFound {
-            // libgit2 leaves the message empty here.
-            "the remote has no default branch (is it empty?)".to_owned()
-        } else {
-            format!("cannot resolve the default branch: {}", e.message())
-        })
-    })?;
-    let default = default
-        .as_str()
-        .map_err(|_| FetchFailure::Remote("the default branch name is not UTF-8".to_owned()))?;
-    let Some(branch) = default.strip_prefix("refs/heads/") else {
-        return Err(FetchFailure::Remote(format!(
-            "HEAD names {default}, not a branch"
-        )));
-    };
-    let branch = branch.to_owned();
-    let tracking = format!("refs/remotes/{REMOTE}/{branch}");
-    let refspec = format!("+refs/heads/{branch}:{tracking}");
-
-    let fetched = match fetch(connection.remote(), &refspec, true) {
-        // libgit2's local transport refuses shallow fetches outright: fetch it all.
-        Err(e) if e.raw_code() == libgit2_sys::GIT_ENOTSUPPORTED => {
-            tracing::debug!(
-                url,
-                reason = e.message(),
-                "shallow fetch unsupported; fetching everything"
-            );
-            fetch(connection.remote(), &refspec, false)
-        }
-        other => other,
-    };
-    fetched.map_err(|e| {
-        let message = format!("fetching {branch} failed: {}", e.message());
-        if is_network_error(&e) {
-            FetchFailure::Remote(message)
-        } else {
-            FetchFailure::Local(message)
-        }
-    })?;
-    drop(connection);
-
-    let oid = repo.refname_to_id(&tracking).map_err(local)?;
-    repo.reference_symbolic(
-        &format!("refs/remotes/{REMOTE}/HEAD"),
-        &tracking,
-        true,
-        REFLOG,
-    )
-    .map_err(local)?;
-    Ok((branch, oid))
-}
-
-fn fetch(remote: &mut git2::Remote<'_>, refspec: &str, shallow: bool) -> Result<(), git2::Error> {
-    let mut options = FetchOptions::new();
-    options
-        .download_tags(AutotagOption::None)
-        .update_fetchhead(false);
-    if shallow {
-        options.depth(1);
+            message: error.without_url(),
+        };
     }
-    remote.fetch(&[refspec], Some(&mut options), Some(REFLOG))
-}
-
-/// Errors from the transport rather than from the local repository.
-fn is_network_error(e: &git2::Error) -> bool {
-    matches!(
-        e.class(),
-        ErrorClass::Net | ErrorClass::Http | ErrorClass::Ssl | ErrorClass::Ssh
-    ) || matches!(e.code(), ErrorCode::Auth | ErrorCode::Certificate)
-}
-
-/// Makes the work tree, index and `refs/heads/<branch>` exactly `oid`, with HEAD on the
-/// branch. The checkout runs before HEAD moves so that its baseline is the old commit:
-/// files the new commit deletes are removed, and untracked files go too.
-fn check_out(repo: &Repository, branch: &str, oid: Oid) -> Result<(), String> {
-    let msg = |e: git2::Error| e.message().to_owned();
-    let commit = repo.find_commit(oid).map_err(msg)?;
-    let tree = commit.tree().map_err(msg)?;
-    let mut options = CheckoutBuilder::new();
-    options.force().remove_untracked(true).remove_ignored(true);
-    repo.checkout_tree(tree.as_object(), Some(&mut options))
-        .map_err(msg)?;
-    let local = format!("refs/heads/{branch}");
-    repo.reference(&local, oid, true, REFLOG).map_err(msg)?;
-    repo.set_head(&local).map_err(msg)?;
-    let mut index = repo.index().map_err(msg)?;
-    index.read_tree(&tree).map_err(msg)?;
-    index.write().map_err(msg)
-}
-
-/// `{parent}/.{name}.partial`: on the same file system as `dest`, so the swap is a rename.
-fn staging_path(dest: &Path) -> Result<PathBuf, StateError> {
-    let Some(name) = dest.file_name() else {
-        return Err(StateError::Unusable {
-            path: dest.to_owned(),
+    match error {
+        GitError::Io { path, source } => StateError::Io {
+            path,
+            error: source,
+        },
+        GitError::NoDirectoryName { path } => StateError::Unusable {
+            path,
             message: "it does not name a directory".to_owned(),
-        });
-    };
-    let mut staging_name = std::ffi::OsString::from(".");
-    staging_name.push(name);
-    staging_name.push(".partial");
-    Ok(dest.with_file_name(staging_name))
-}
-
-/// Removes whatever is at `path` (directory tree, file or symlink); absent is fine.
-fn remove_path(path: &Path) -> Result<(), StateError> {
-    let io = |error| StateError::Io {
-        path: path.to_owned(),
-        error,
-    };
-    match std::fs::symlink_metadata(path) {
-        Ok(metadata) if metadata.is_dir() => std::fs::remove_dir_all(path).map_err(io),
-        Ok(_) => std::fs::remove_file(path).map_err(io),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(error) => Err(io(error)),
+        },
+        other => StateError::Clone {
+            url: url.to_owned(),
+            path: dest.to_owned(),
+            message: other.to_string(),
+        },
     }
 }

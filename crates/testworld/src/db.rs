@@ -280,18 +280,12 @@ pub(crate) fn compress_level(
     }
 }
 
-/// Writes `data` to `path` through a temporary file and a rename, so a concurrent reader
-/// (the HTTP server) sees the old file or the new one, never half of one.
+/// Writes `data` to `path` with archport-fs's atomic write, so a concurrent reader (the HTTP
+/// server) sees the old file or the new one, never half of one; creates the directory first.
 pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> Result<(), WorldError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(WorldError::io(dir))?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".tmp.{file_name}"));
-    std::fs::write(&temp, data).map_err(WorldError::io(&temp))?;
-    std::fs::rename(&temp, path).map_err(WorldError::io(path))
+    archport_fs::write_atomic(path, data).map_err(WorldError::io(path))
 }
 
 /// Writes a compressed database into `dir` as repo-add lays it out: `{repo}.db.tar{suffix}`

@@ -89,7 +89,6 @@ impl<'de> serde::Deserialize<'de> for PkgName {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -175,7 +175,6 @@ impl From<&str> for Version {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use Ordering::*;

@@ -128,11 +128,6 @@ impl Relation {
             }
         }
     }
-
-    /// Whether `provider_name` at `provider_version` satisfies this relation; see [`satisfies`].
-    pub fn satisfied_by(&self, provider_name: &str, provider_version: Option<&str>) -> bool {
-        satisfies(self, provider_name, provider_version)
-    }
 }
 
 /// Whether a package name or a provision meets `relation`, following libalpm.
@@ -153,7 +148,6 @@ pub fn satisfies(relation: &Relation, provider_name: &str, provider_version: Opt
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -276,7 +276,6 @@ pub(super) fn is_acyclic(node_count: usize, edges: &[(usize, usize)], removed: &
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -87,7 +87,6 @@ impl fmt::Display for CycleReport {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,0 +1,35 @@
+//! What `generate-build-list` was asked to do: a leaf module, so the pipeline's steps can
+//! read the options without importing the module that drives them.
+
+use std::path::PathBuf;
+
+/// What `generate-build-list` was asked to do (the command-line options).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--packages`: pkgnames or pkgbases to build, whatever their versions.
+    pub packages: Vec<String>,
+    /// `--local`: use `pkgbuilds/<name>/` as it is.
+    pub local: bool,
+    /// `--aur`: fetch the named packages from the AUR.
+    pub aur: bool,
+    /// `--use-latest`: the packaging repo's newest commit instead of the version tag.
+    pub use_latest: bool,
+    /// `--rebuild-repo`: list every pkgbase of this repository.
+    pub rebuild_repo: Option<String>,
+    /// `--missing-packages`: report the pkgbases the target lacks, write no list.
+    pub missing_packages: bool,
+    /// `--no-update`: no git, no downloads.
+    pub no_update: bool,
+    /// `--output`: the build list path (default `{workdir}/packages_to_build.json`).
+    pub output: Option<PathBuf>,
+    /// `--dry-run`: no git, no files written.
+    pub dry_run: bool,
+    /// `--jobs`: concurrent fetches.
+    pub jobs: usize,
+    /// `--strict`: fetch failures make the run fail.
+    pub strict: bool,
+    /// `--arm-urls`: target databases replacing the configured ones.
+    pub arm_urls: Option<Vec<String>>,
+    /// The command line, recorded in the list's `_command`.
+    pub command_line: String,
+}
