@@ -23,6 +23,9 @@ pub enum StatusError {
         #[source]
         source: serde_json::Error,
     },
+    /// The state store could not be read.
+    #[error(transparent)]
+    Queue(#[from] archport_queue::QueueError),
     /// The blocking writer task panicked or was cancelled.
     #[error("status directory {}: writer task failed: {message}", path.display())]
     Task {

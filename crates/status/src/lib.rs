@@ -6,7 +6,8 @@
 //! [`Extras`] only the caller has (failure classifications, previous durations, the job
 //! graph for the ETA, the [`History`] of earlier runs), go through [`build_status`] into a
 //! [`Status`]; [`write_status_dir`] writes it (logs, JSON, page, atomically);
-//! [`render_html`] renders the page alone. The ETA simulates the remaining jobs with the
+//! [`render_html`] renders the page alone. [`refresh_status_dir`] does all of it from a
+//! [`archport_queue::StateStore`] in one call, for every state transition. The ETA simulates the remaining jobs with the
 //! schedule crate's simulation.
 
 mod analysis;
@@ -19,6 +20,7 @@ mod failures;
 mod history;
 mod options;
 mod page;
+mod refresh;
 mod schema;
 
 pub use analysis::{AnalysisContext, render_analysis_html};
@@ -31,4 +33,5 @@ pub use failures::classify_failures;
 pub use history::History;
 pub use options::Extras;
 pub use page::render_html;
+pub use refresh::{current_status, refresh_status_dir};
 pub use schema::*;

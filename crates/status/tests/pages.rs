@@ -340,3 +340,52 @@ fn the_analysis_page_shows_every_section_escaped() {
     );
     assert_eq!(empty.matches("<p class=\"none\">none</p>").count(), 10);
 }
+
+#[tokio::test]
+async fn refreshing_from_the_store_writes_the_directory_and_remembers_the_run() {
+    use archport_queue::SqliteStore;
+    let world = world::world().await;
+    let store = SqliteStore::open(&world._workdir.path().join("state.db"))
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("status");
+    let extras = archport_status::Extras {
+        slots: 2,
+        ..Default::default()
+    };
+    let first = archport_status::refresh_status_dir(&store, &dir, extras.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    // The failures were classified from their logs, the durations read from the store.
+    let categories: Vec<String> = first
+        .failed
+        .iter()
+        .map(|f| f.category.to_string())
+        .collect();
+    assert_eq!(categories, ["checksum", "download", "build", "download"]);
+    assert_eq!(first.running[0].previous_secs, Some(95.0 * 60.0));
+    // No graph given: the ETA says so.
+    assert!(
+        first
+            .eta
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("job graph unknown")
+    );
+    let again = archport_status::refresh_status_dir(&store, &dir, extras)
+        .await
+        .unwrap()
+        .unwrap();
+    let history = archport_status::History::load(&dir.join(HISTORY_JSON)).unwrap();
+    // The directory's own history starts with this run: recorded once, however often
+    // refreshed; the earlier run is unknown to it (it kept no directory then).
+    assert_eq!(history.runs.len(), 1);
+    assert_eq!(history.runs[0].id, again.run.id);
+    assert!(again.last_runs.is_empty());
+    let written: archport_status::Status =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(STATUS_JSON)).unwrap()).unwrap();
+    assert_eq!(written, again);
+}
