@@ -101,7 +101,7 @@ impl History {
         let mut earlier: Vec<&PastOutcome> = self
             .outcomes
             .iter()
-            .filter(|o| o.pkgbase == pkgbase && o.run != current && o.run < current)
+            .filter(|o| o.pkgbase == pkgbase && o.run < current)
             .collect();
         earlier.sort_by_key(|o| std::cmp::Reverse((o.run, o.at)));
         earlier
