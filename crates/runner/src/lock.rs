@@ -1,5 +1,7 @@
-//! One bootstrap per work directory: `{workdir}/bootstrap.lock`, an OS file lock on a file
-//! naming the holder's PID and start time.
+//! One chroot user per work directory: `{workdir}/build-state/build.lock`, an OS file lock
+//! on a file naming the holder (program, PID, start time). `build-packages` and
+//! `bootstrap-toolchain` share the root chroot, the pacman cache and the testing repos, so
+//! each holds this lock for its whole run.
 //!
 //! The OS lock (`flock`) is what excludes: the kernel drops it when its holder dies, however
 //! it dies, so a lock is never "stale" as far as exclusion goes. The file's text only says
@@ -17,33 +19,13 @@ use std::io::{Read, Seek, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// The lock file's name in the work directory.
-pub const LOCK_FILE: &str = "bootstrap.lock";
-
-/// Why the lock could not be taken.
-#[derive(Debug, thiserror::Error)]
-pub enum LockError {
-    /// A live process holds it.
-    #[error("bootstrap-toolchain is already running in this work directory: {holder} holds {}", path.display())]
-    Busy {
-        /// The lock file.
-        path: PathBuf,
-        /// Who holds it, as the file says.
-        holder: Holder,
-    },
-    /// The lock file cannot be created, locked or written.
-    #[error("lock file {}: {source}", path.display())]
-    Io {
-        /// The lock file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-}
+use crate::error::LockError;
 
 /// What a lock file says about its holder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holder {
+    /// The holder's program (`build-packages`), when the file names one.
+    pub owner: Option<String>,
     /// The holder's process id, when the file names one.
     pub pid: Option<u32>,
     /// When the holder started (RFC 3339), when the file says.
@@ -53,15 +35,18 @@ pub struct Holder {
 }
 
 impl Holder {
-    /// Reads the lock file's text: `pid N` and `started TIME` lines.
+    /// Reads the lock file's text: `owner NAME`, `pid N` and `started TIME` lines.
     pub fn parse(text: &str) -> Holder {
         let mut holder = Holder {
+            owner: None,
             pid: None,
             started: None,
             text: text.trim().to_owned(),
         };
         for line in text.lines() {
-            if let Some(pid) = line.strip_prefix("pid ") {
+            if let Some(owner) = line.strip_prefix("owner ") {
+                holder.owner = Some(owner.trim().to_owned());
+            } else if let Some(pid) = line.strip_prefix("pid ") {
                 holder.pid = pid.trim().parse().ok();
             } else if let Some(started) = line.strip_prefix("started ") {
                 holder.started = Some(started.trim().to_owned());
@@ -73,6 +58,9 @@ impl Holder {
 
 impl fmt::Display for Holder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let (Some(owner), Some(_)) = (&self.owner, &self.pid) {
+            write!(f, "{owner} ")?;
+        }
         match (&self.pid, &self.started) {
             (Some(pid), Some(started)) => write!(f, "process {pid} (started {started})"),
             (Some(pid), None) => write!(f, "process {pid}"),
@@ -103,25 +91,36 @@ impl fmt::Display for TakenOver {
     }
 }
 
-/// The held lock. Dropping it removes the file, then unlocks (closing the file).
+/// The held lock. Dropping it removes the file, then unlocks (closing the file); a process
+/// that dies loses it too (the kernel drops the OS lock).
 #[derive(Debug)]
-pub struct BootstrapLock {
+pub struct RunLock {
     file: Option<File>,
     path: PathBuf,
 }
 
-impl BootstrapLock {
-    /// Takes the lock at `path` for this process, started at `started` (RFC 3339), writing
-    /// both into the file. Fails with [`LockError::Busy`] when another live process holds
-    /// it; returns what a dead holder left, to be reported, when it takes one over.
+impl RunLock {
+    /// The lock file of a work directory.
+    pub fn path_in(workdir: &Path) -> PathBuf {
+        workdir.join("build-state").join("build.lock")
+    }
+
+    /// Takes the lock at `path` for this process, `owner` (the program) started at
+    /// `started` (RFC 3339), writing them into the file. Fails with [`LockError::Busy`] when
+    /// another live process holds it; returns what a dead holder left, to be reported, when
+    /// it takes one over.
     pub fn acquire(
         path: &Path,
+        owner: &str,
         started: &str,
-    ) -> Result<(BootstrapLock, Option<TakenOver>), LockError> {
+    ) -> Result<(RunLock, Option<TakenOver>), LockError> {
         let io = |source| LockError::Io {
             path: path.to_owned(),
             source,
         };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
         loop {
             let mut file = std::fs::OpenOptions::new()
                 .read(true)
@@ -156,10 +155,15 @@ impl BootstrapLock {
             let previous = (!text.trim().is_empty()).then(|| TakenOver(Holder::parse(&text)));
             file.set_len(0).map_err(io)?;
             file.rewind().map_err(io)?;
-            write!(file, "pid {}\nstarted {started}\n", std::process::id()).map_err(io)?;
+            write!(
+                file,
+                "owner {owner}\npid {}\nstarted {started}\n",
+                std::process::id()
+            )
+            .map_err(io)?;
             file.sync_all().map_err(io)?;
             return Ok((
-                BootstrapLock {
+                RunLock {
                     file: Some(file),
                     path: path.to_owned(),
                 },
@@ -174,7 +178,7 @@ impl BootstrapLock {
     }
 }
 
-impl Drop for BootstrapLock {
+impl Drop for RunLock {
     fn drop(&mut self) {
         // Remove first, unlock second: whoever locks the file next finds it unlinked and
         // starts again (see the module documentation).
@@ -184,43 +188,46 @@ impl Drop for BootstrapLock {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 
     #[test]
     fn a_second_lock_is_refused_naming_the_holder_and_released_on_drop() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(LOCK_FILE);
-        let (lock, previous) = BootstrapLock::acquire(&path, "2026-01-02T03:04:05Z").unwrap();
+        let path = RunLock::path_in(dir.path());
+        let (lock, previous) = RunLock::acquire(&path, "bootstrap-toolchain", "2026-01-02T03:04:05Z").unwrap();
         assert_eq!(previous, None);
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
-            format!("pid {}\nstarted 2026-01-02T03:04:05Z\n", std::process::id())
+            format!(
+                "owner bootstrap-toolchain\npid {}\nstarted 2026-01-02T03:04:05Z\n",
+                std::process::id()
+            )
         );
         // flock locks belong to the open file description: a second open conflicts even
         // within one process.
-        let err = BootstrapLock::acquire(&path, "later").unwrap_err();
+        let err = RunLock::acquire(&path, "build-packages", "later").unwrap_err();
         let text = err.to_string();
         assert!(
             text.contains(&format!(
-                "process {} (started 2026-01-02T03:04:05Z)",
+                "bootstrap-toolchain process {} (started 2026-01-02T03:04:05Z)",
                 std::process::id()
             )),
             "{text}"
         );
         drop(lock);
         assert!(!path.exists(), "the lock file goes with the lock");
-        let (_again, previous) = BootstrapLock::acquire(&path, "now").unwrap();
+        let (_again, previous) = RunLock::acquire(&path, "build-packages", "now").unwrap();
         assert_eq!(previous, None);
     }
 
     #[test]
     fn a_dead_holders_file_is_taken_over_with_a_message() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(LOCK_FILE);
+        let path = RunLock::path_in(dir.path());
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, "pid 999999\nstarted 2026-01-01T00:00:00Z\n").unwrap();
-        let (_lock, previous) = BootstrapLock::acquire(&path, "now").unwrap();
+        let (_lock, previous) = RunLock::acquire(&path, "build-packages", "now").unwrap();
         assert_eq!(
             previous.unwrap().to_string(),
             "taking over the lock of dead process 999999 (started 2026-01-01T00:00:00Z)"
@@ -228,7 +235,7 @@ mod tests {
         assert!(
             std::fs::read_to_string(&path)
                 .unwrap()
-                .starts_with(&format!("pid {}\n", std::process::id()))
+                .starts_with(&format!("owner build-packages\npid {}\n", std::process::id()))
         );
     }
 
