@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::lock::LockError;
+use archport_runner::{LockError, RootError};
 
 /// A bootstrap run that could not start or go on.
 #[derive(Debug, thiserror::Error)]
@@ -66,12 +66,13 @@ pub enum BootstrapError {
         /// What went wrong.
         problem: String,
     },
-    /// Another run holds the lock, or the lock file is unusable.
+    /// Another run (a bootstrap, build-packages) holds the work directory, or the lock file
+    /// is unusable.
     #[error(transparent)]
     Lock(#[from] LockError),
-    /// build-packages (or another bootstrap) holds the work directory's chroot lock.
+    /// The root chroot could not be created.
     #[error(transparent)]
-    ChrootLock(#[from] archport_build::run_lock::LockError),
+    Root(#[from] RootError),
     /// The step record (`build-state/bootstrap.json`) could not be read or written.
     #[error("{}: {problem}", path.display())]
     Record {

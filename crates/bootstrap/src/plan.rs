@@ -99,7 +99,6 @@ pub fn distinct_pkgbases(steps: &[Step]) -> Vec<&str> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

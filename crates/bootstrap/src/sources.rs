@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use archport_config::Config;
 use archport_pkgsrc::{FetchMode, FetchRequest, Makepkg, fetch, packaging_url, read_srcinfo};
 use archport_state::{State, open_existing, sync_state_repo};
+use archport_runner::Console;
 use archport_vercmp::PkgName;
 
-use crate::console::Console;
 use crate::error::BootstrapError;
 use crate::plan::fallback_repo;
 
@@ -201,7 +201,6 @@ fn pkg_name(pkgbase: &str) -> Result<PkgName, BootstrapError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

@@ -4,7 +4,7 @@ use archport_config::Config;
 use archport_queue::{SqliteStore, StateStore, default_path, render_status};
 
 /// The status of the current or last run, as text or JSON. Never creates the database.
-pub fn status(config: &Config, json: bool) -> Result<String, String> {
+pub async fn status(config: &Config, json: bool) -> Result<String, String> {
     let path = default_path(&config.paths.workdir);
     if !path.is_file() {
         return Err(format!(
@@ -12,22 +12,16 @@ pub fn status(config: &Config, json: bool) -> Result<String, String> {
             path.display()
         ));
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let store = SqliteStore::open(&path).await.map_err(|e| e.to_string())?;
-        let report = store.status().await.map_err(|e| e.to_string())?;
-        let Some(report) = report else {
-            return Err(format!("{}: no build run recorded yet", path.display()));
-        };
-        if json {
-            serde_json::to_string_pretty(&report)
-                .map(|json| json + "\n")
-                .map_err(|e| e.to_string())
-        } else {
-            Ok(render_status(&report, chrono::Utc::now()))
-        }
-    })
+    let store = SqliteStore::open(&path).await.map_err(|e| e.to_string())?;
+    let report = store.status().await.map_err(|e| e.to_string())?;
+    let Some(report) = report else {
+        return Err(format!("{}: no build run recorded yet", path.display()));
+    };
+    if json {
+        serde_json::to_string_pretty(&report)
+            .map(|json| json + "\n")
+            .map_err(|e| e.to_string())
+    } else {
+        Ok(render_status(&report, chrono::Utc::now()))
+    }
 }
