@@ -210,9 +210,9 @@ impl Session {
             .collect()
     }
 
-    /// Whether nothing holds `bootstrap.lock` (taking it here and letting it go).
+    /// Whether nothing holds the work directory's lock (`build-state/build.lock`) (taking it here and letting it go).
     fn lock_is_free(&self) -> bool {
-        let Ok(file) = File::open(self.path("bootstrap.lock")) else {
+        let Ok(file) = File::open(self.path("build-state/build.lock")) else {
             return true;
         };
         file.try_lock().is_ok()
@@ -337,7 +337,7 @@ fn full_bootstrap_builds_both_stages_in_order_against_what_was_built_before() {
             "valgrind built"
         ]
     );
-    assert!(!s.path("bootstrap.lock").exists());
+    assert!(!s.path("build-state/build.lock").exists());
     assert_eq!(s.copies(), Vec::<String>::new());
 }
 
@@ -355,7 +355,7 @@ fn gcc_and_glibc_must_be_checked_out_by_hand() {
     assert!(!s.path("pkgbuilds/binutils").exists());
     assert_eq!(s.calls(), Vec::<String>::new());
     assert!(!s.path("build-state/bootstrap.json").exists());
-    assert!(!s.path("bootstrap.lock").exists());
+    assert!(!s.path("build-state/build.lock").exists());
     // A dry run says the same.
     let dry = s.bt(&["--dry-run"]).exits(1);
     assert_eq!(dry.stderr, run.stderr);
@@ -364,9 +364,10 @@ fn gcc_and_glibc_must_be_checked_out_by_hand() {
 #[test]
 fn a_live_lock_refuses_a_second_run_and_a_dead_ones_is_taken_over() {
     let s = Session::new(&["binutils"], &["valgrind"]);
-    let lock_path = s.path("bootstrap.lock");
+    let lock_path = s.path("build-state/build.lock");
 
     // A live holder: this process, holding the OS lock.
+    std::fs::create_dir_all(s.path("build-state")).unwrap();
     let holder = std::fs::OpenOptions::new()
         .create(true)
         .truncate(true)
@@ -380,8 +381,8 @@ fn a_live_lock_refuses_a_second_run_and_a_dead_ones_is_taken_over() {
     assert_eq!(
         s.clean(&run.stderr),
         format!(
-            "error: bootstrap-toolchain is already running in this work directory: process {} \
-             (started 2026-01-01T00:00:00Z) holds [WORKDIR]/bootstrap.lock\n",
+            "error: [WORKDIR]/build-state/build.lock: the work directory is in use by process {} \
+             (started 2026-01-01T00:00:00Z)\n",
             std::process::id()
         )
     );
@@ -581,7 +582,7 @@ fn sigint_stops_the_build_and_releases_the_lock() {
         Vec::<String>::new(),
         "the build's process group is gone"
     );
-    assert!(!s.path("bootstrap.lock").exists());
+    assert!(!s.path("build-state/build.lock").exists());
     assert!(s.lock_is_free());
     assert_eq!(
         s.copies(),
@@ -601,7 +602,7 @@ fn sigint_stops_the_build_and_releases_the_lock() {
         run.stderr
     );
     assert_eq!(group_members(pgid), Vec::<String>::new());
-    assert!(!s.path("bootstrap.lock").exists());
+    assert!(!s.path("build-state/build.lock").exists());
     assert_eq!(s.copies(), Vec::<String>::new());
     assert_eq!(s.recorded(), ["binutils interrupted", "valgrind pending"]);
     let record = read_json(&s.path("build-state/bootstrap.json"));
