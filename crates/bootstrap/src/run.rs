@@ -61,14 +61,7 @@ async fn execute(
     std::fs::create_dir_all(workdir).map_err(BootstrapError::io(workdir))?;
     let started = now();
     // build-packages uses the same root chroot and cache: never both at once.
-    let (lock, taken_over) = RunLock::acquire(
-        &RunLock::path_in(workdir),
-        "bootstrap-toolchain",
-        &started,
-    )?;
-    if let Some(taken_over) = taken_over {
-        console.alert(&taken_over.to_string());
-    }
+    let lock = RunLock::acquire(&RunLock::path_in(workdir), "bootstrap-toolchain")?;
     let Prepared {
         mut record,
         first,

@@ -88,12 +88,7 @@ async fn execute(
     ctx: JobContext,
 ) -> Result<Summary, BuildError> {
     let workdir = &config.paths.workdir;
-    let started = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let (_lock, taken_over) =
-        RunLock::acquire(&RunLock::path_in(workdir), "build-packages", &started)?;
-    if let Some(taken_over) = taken_over {
-        Display::plain(false).alert(&taken_over.to_string());
-    }
+    let _lock = RunLock::acquire(&RunLock::path_in(workdir), "build-packages")?;
     // Checked before anything is recorded.
     let stale = stale_copies_not_in_use(&ctx.devtools)?;
     let cancel = Cancel::new();

@@ -3,21 +3,19 @@
 
 use std::path::PathBuf;
 
-use crate::lock::Holder;
-
 /// Why the work-directory lock could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    /// A live process holds it.
-    #[error("{}: the work directory is in use by {holder}", path.display())]
+    /// Another run holds it.
+    #[error("{}: the chroot is in use by another run in this work directory ({holder})", path.display())]
     Busy {
         /// The lock file.
         path: PathBuf,
-        /// Who holds it, as the file says.
-        holder: Holder,
+        /// What the lock file says about its holder.
+        holder: String,
     },
     /// The lock file cannot be created, locked or written.
-    #[error("lock file {}: {source}", path.display())]
+    #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,

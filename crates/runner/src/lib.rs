@@ -30,7 +30,7 @@ mod spawn;
 pub use console::{Console, format_duration};
 pub use error::{LockError, RootError};
 pub use execute::{Failure, LogHeader, Outcome, execute, exit_text, record_failure, tool_name};
-pub use lock::{Holder, RunLock, TakenOver};
+pub use lock::RunLock;
 pub use paths::apply_chroot_overrides;
 pub use phase::Phase;
 pub use plan::{Action, Cleanup, FailureCleanup, Plan, PlanStep};
