@@ -940,7 +940,9 @@ fn devtools_lines(dry_run: &str) -> Vec<String> {
         let mut words = command.split(' ').skip_while(|w| {
             w.contains('=') && !w.starts_with('-') && !w.starts_with('/') && !w.starts_with('[')
         });
-        let Some(program) = words.next() else { continue };
+        let Some(program) = words.next() else {
+            continue;
+        };
         let mut words: Vec<&str> = words.collect();
         let mut program = program.rsplit('/').next().unwrap_or(program);
         if program == "sudo" {
@@ -949,7 +951,12 @@ fn devtools_lines(dry_run: &str) -> Vec<String> {
             words.drain(..=at + 1);
         }
         if ["mkarchroot", "arch-nspawn", "makechrootpkg"].contains(&program) {
-            calls.push(std::iter::once(program).chain(words).collect::<Vec<_>>().join(" "));
+            calls.push(
+                std::iter::once(program)
+                    .chain(words)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
         }
     }
     calls

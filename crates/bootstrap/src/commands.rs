@@ -174,7 +174,14 @@ impl Commands {
         plan.push(Phase::Cache, Action::EmptyCache(self.cache.clone()));
         let build = self.build(package)?;
         for (i, cmd) in build.cmds.into_iter().enumerate() {
-            plan.run(if i < build.keys { Phase::Keys } else { Phase::Build }, cmd);
+            plan.run(
+                if i < build.keys {
+                    Phase::Keys
+                } else {
+                    Phase::Build
+                },
+                cmd,
+            );
         }
         plan.push(
             Phase::Build,

@@ -15,13 +15,13 @@ use archport_vercmp::PkgName;
 
 use crate::commands::Commands;
 use crate::error::BootstrapError;
+use crate::options::Options;
 use crate::plan::distinct_pkgbases;
-use crate::record::pkgname_of;
 use crate::prepare::{Prepared, pkgbuilds_dir, prepare};
+use crate::record::pkgname_of;
 use crate::sources::{
     Package, checkout_dir, existing_state, missing_checkouts, read_package, repo_of, state_dir,
 };
-use crate::options::Options;
 
 /// Stands for a version only the state repository's sync would tell.
 const UNKNOWN_VERSION: &str = "VERSION";

@@ -22,7 +22,7 @@ pub struct Step {
     pub position: usize,
     /// How many packages the stage has (`--start-from` does not change it).
     pub stage_len: usize,
-    /// The pkgbase.
+    /// The pkgbase built, from its checkout in `pkgbuilds/`.
     pub pkgbase: String,
 }
 

@@ -14,7 +14,7 @@ use crate::sources::check_hand_checkouts;
 
 /// The steps to run: a new record, or the last one continued.
 pub(crate) struct Prepared {
-    /// The run's record.
+    /// The steps and what became of them, saved at every transition.
     pub record: Record,
     /// The index of the first step to run.
     pub first: usize,
@@ -24,7 +24,10 @@ pub(crate) struct Prepared {
 
 /// `config` with `--chroot` and `--cache` applied (made absolute: the builds run in the
 /// checkouts).
-pub(crate) fn effective_config(config: &Config, options: &Options) -> Result<Config, BootstrapError> {
+pub(crate) fn effective_config(
+    config: &Config,
+    options: &Options,
+) -> Result<Config, BootstrapError> {
     let mut config = config.clone();
     apply_chroot_overrides(
         &mut config,

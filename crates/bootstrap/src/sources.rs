@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use archport_config::Config;
 use archport_pkgsrc::{FetchMode, FetchRequest, Makepkg, fetch, packaging_url, read_srcinfo};
-use archport_state::{State, open_existing, sync_state_repo};
 use archport_runner::Console;
+use archport_state::{State, open_existing, sync_state_repo};
 use archport_vercmp::PkgName;
 
 use crate::error::BootstrapError;
@@ -24,7 +24,7 @@ pub const HAND_CHECKOUTS: [&str; 2] = ["gcc", "glibc"];
 /// A toolchain package ready to build: its checkout and what its `.SRCINFO` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Package {
-    /// The pkgbase.
+    /// The pkgbase, also its checkout's directory name.
     pub pkgbase: String,
     /// The checkout, `{workdir}/pkgbuilds/<pkgbase>`.
     pub dir: PathBuf,

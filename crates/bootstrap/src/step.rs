@@ -4,9 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use archport_chroot::Cancel;
-use archport_runner::{
-    Failure, LogHeader, Outcome, Phase, Processes, execute, record_failure,
-};
+use archport_runner::{Failure, LogHeader, Outcome, Phase, Processes, execute, record_failure};
 use archport_upload::Uploader;
 
 use crate::commands::Commands;
@@ -16,9 +14,9 @@ use crate::sources::Package;
 /// What every step of a run shares.
 #[derive(Debug)]
 pub struct StepContext {
-    /// The commands.
+    /// The commands of every step, with the run's chroot and cache.
     pub commands: Commands,
-    /// The upload backend.
+    /// Where built packages are published (unless `--no-upload`).
     pub uploader: Uploader,
     /// `--no-upload`: build, publish nothing.
     pub no_upload: bool,

@@ -11,15 +11,15 @@ use archport_runner::{Phase, format_duration};
 pub struct StepFailure {
     /// `Stage 1/2 (3/8): binutils`.
     pub step: String,
-    /// The pkgbase.
+    /// The pkgbase of the step, without the stage label.
     pub pkgbase: String,
     /// The version being built.
     pub version: String,
     /// Where it failed.
     pub phase: Phase,
-    /// Why.
+    /// What went wrong: `makechrootpkg exited with status 1`.
     pub reason: String,
-    /// The build log.
+    /// The step's log, which says more.
     pub log: PathBuf,
 }
 

@@ -40,9 +40,7 @@ pub enum BuildError {
     /// A file or directory could not be used.
     #[error("{path}: {source}")]
     Io {
-        /// The path.
         path: PathBuf,
-        /// The I/O error.
         source: std::io::Error,
     },
 }

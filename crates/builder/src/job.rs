@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use archport_buildlist::Entry;
 use archport_chroot::{BuildSpec, Cancel, Devtools, commit_time, failed_copy_name, find_keys};
 use archport_runner::{
-    Action, Cleanup, Failure, FailureCleanup, LogHeader, Outcome, Phase, Plan, Processes,
-    execute, record_failure,
+    Action, Cleanup, Failure, FailureCleanup, LogHeader, Outcome, Phase, Plan, Processes, execute,
+    record_failure,
 };
 use archport_upload::Uploader;
 use tokio::sync::mpsc::UnboundedSender;
@@ -41,7 +41,7 @@ pub struct JobInput {
     pub entry: Entry,
     /// The working copy, unique to the slot.
     pub copy: String,
-    /// The log file.
+    /// The log, `logs/<pkgbase>-<stamp>-build.log`.
     pub log: PathBuf,
     /// The attempt number, for the log header.
     pub attempt: u32,
@@ -108,12 +108,7 @@ pub fn plan(ctx: &JobContext, entry: &Entry, copy: &str) -> Result<Plan, Failure
             expected: entry
                 .pkgnames
                 .iter()
-                .map(|n| {
-                    dir.join(format!(
-                        "{n}-{}-{}{}",
-                        entry.version, ctx.arch, ctx.pkgext
-                    ))
-                })
+                .map(|n| dir.join(format!("{n}-{}-{}{}", entry.version, ctx.arch, ctx.pkgext)))
                 .collect(),
             dir,
             pkgnames: entry.pkgnames.clone(),

@@ -192,8 +192,7 @@ async fn actions<S: Spawn>(
                 version,
                 ..
             } => {
-                match prune_older(dir, pkgnames).and_then(|_| built_files(dir, pkgnames, version))
-                {
+                match prune_older(dir, pkgnames).and_then(|_| built_files(dir, pkgnames, version)) {
                     Ok(built) => files = built,
                     Err(e) => return Outcome::failed(phase, e.to_string()),
                 }
@@ -380,7 +379,10 @@ mod tests {
             text.starts_with("==> archport build-packages: zlib 1.3.1-2\n==> started "),
             "{text}"
         );
-        assert!(text.contains(", attempt 2\n\n$ gpg --import k.asc\n"), "{text}");
+        assert!(
+            text.contains(", attempt 2\n\n$ gpg --import k.asc\n"),
+            "{text}"
+        );
         assert!(text.contains("\n==> result: built\n"), "{text}");
     }
 
@@ -393,13 +395,24 @@ mod tests {
             fail: Some("makechrootpkg"),
             ..Fake::new()
         };
-        let outcome = execute(&fake, &plan(&copy), &header(), &log, &Cancel::new(), &|_| {}).await;
+        let outcome = execute(
+            &fake,
+            &plan(&copy),
+            &header(),
+            &log,
+            &Cancel::new(),
+            &|_| {},
+        )
+        .await;
         let failure = Failure {
             phase: Phase::Build,
             reason: "makechrootpkg exited with status 1".into(),
         };
         assert_eq!(outcome, Outcome::Failed(failure.clone()));
-        assert_eq!(failure.to_string(), "build: makechrootpkg exited with status 1");
+        assert_eq!(
+            failure.to_string(),
+            "build: makechrootpkg exited with status 1"
+        );
         // No copy to keep: nothing is moved.
         assert_eq!(fake.calls().len(), 2);
 
@@ -408,7 +421,15 @@ mod tests {
             fail: Some("makechrootpkg"),
             ..Fake::new()
         };
-        execute(&fake, &plan(&copy), &header(), &log, &Cancel::new(), &|_| {}).await;
+        execute(
+            &fake,
+            &plan(&copy),
+            &header(),
+            &log,
+            &Cancel::new(),
+            &|_| {},
+        )
+        .await;
         assert_eq!(fake.calls().last().unwrap(), "mv kept");
         let text = std::fs::read_to_string(&log).unwrap();
         assert!(
@@ -482,6 +503,9 @@ mod tests {
         );
         assert!(matches!(outcome, Outcome::Failed(_)));
         let text = std::fs::read_to_string(&log).unwrap();
-        assert!(text.contains("==> result: FAILED in keys: unreadable\n"), "{text}");
+        assert!(
+            text.contains("==> result: FAILED in keys: unreadable\n"),
+            "{text}"
+        );
     }
 }

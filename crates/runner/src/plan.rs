@@ -45,7 +45,6 @@ pub enum Action {
     },
     /// Publishes the collected packages, built for build-list repository `repo`.
     Publish {
-        /// The upload backend.
         uploader: Uploader,
         /// The build-list repository (`core`, `extra`).
         repo: String,
