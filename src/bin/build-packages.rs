@@ -60,8 +60,8 @@ struct Cli {
     status: bool,
 }
 
-/// A path given on the command line, relative to the directory the command runs in: the
-/// builds run elsewhere (makechrootpkg in `pkgbuilds/<pkgbase>/`), so it is made absolute.
+/// The build list or blacklist given on the command line, made absolute: the run records
+/// where its list came from. (`--chroot` and `--cache` are made absolute by the runner.)
 fn absolute(path: &Option<PathBuf>) -> anyhow::Result<Option<PathBuf>> {
     path.as_deref()
         .map(std::path::absolute)
