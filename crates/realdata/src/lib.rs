@@ -104,7 +104,11 @@ pub fn path(relative: &str) -> Result<PathBuf, Missing> {
 /// that needs the data fails instead of passing without it.
 #[track_caller]
 pub fn require(relative: &str) -> PathBuf {
-    path(relative).unwrap_or_else(|missing| panic!("{missing}"))
+    match path(relative) {
+        Ok(path) => path,
+        // A panic here, not in a closure, so the message names the test's line.
+        Err(missing) => panic!("{missing}"),
+    }
 }
 
 /// [`path`] for an example's `main`: when the data is missing, prints one line saying that
