@@ -111,12 +111,12 @@ pub fn require(relative: &str) -> PathBuf {
     }
 }
 
-/// [`path`] for an example's `main`: when the data is missing, prints one line saying that
-/// `target` did not run and why, and exits with status 1 (the user asked for work that was
-/// not done).
+/// [`path`] for an example's `main`: when the data is missing, prints one line (on stderr)
+/// saying that `target` did not run and why, and exits with status 1 (the user asked for
+/// work that was not done).
 pub fn path_or_exit(target: &str, relative: &str) -> PathBuf {
     path(relative).unwrap_or_else(|missing| {
-        println!("{target}: not run: {missing}");
+        eprintln!("{target}: not run: {missing}");
         std::process::exit(1)
     })
 }
