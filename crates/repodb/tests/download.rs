@@ -202,6 +202,9 @@ fn sources(server: &Server, repos: &[&str]) -> Vec<DbSource> {
         .collect()
 }
 
+/// An `arch-2019` database of the real data: a test using it needs the data, so its name
+/// starts with `realdata_` (see `archport_realdata`).
+#[track_caller]
 fn real_db(name: &str) -> Vec<u8> {
     std::fs::read(common::realdata(&format!("arch-2019/{name}"))).unwrap()
 }
@@ -423,7 +426,7 @@ fn unreachable_server_names_the_url() {
 }
 
 #[tokio::test]
-async fn offline_mode_uses_the_cache_or_names_the_missing_url() {
+async fn realdata_offline_mode_uses_the_cache_or_names_the_missing_url() {
     let server = Server::start();
     server.serve(
         "/mirror/core/os/aarch64/core.db",
