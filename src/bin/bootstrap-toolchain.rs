@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use archport_bootstrap::{Options, run};
-use archport_cli::{CommonArgs, EXIT_OK, UsageError};
+use archport_cli::{CommonArgs, EXIT_ERROR, EXIT_OK, UsageError};
+use archport_config::Overrides;
+use archport_preflight::RunKind;
 use clap::Parser;
 
 /// Rebuild the toolchain in two stages (each part built against the others twice), in clean
@@ -39,16 +41,22 @@ struct Cli {
     /// Build, but publish nothing
     #[arg(long)]
     no_upload: bool,
+    /// Only check that everything a run needs is in place (tools, chroot config, build user,
+    /// sudo, directories, free space, keys); exit 0 when it is, 1 with every problem
+    #[arg(long, conflicts_with_all = ["dry_run", "continue_run"])]
+    check: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     archport_cli::run::<Cli>(&cli.common, || {
-        let config = cli.common.load_config()?;
-        let options = Options {
-            dry_run: cli.dry_run,
+        let config = cli.common.load_config_with(&Overrides {
             chroot: cli.chroot.clone(),
             cache: cli.cache.clone(),
+            ..Overrides::default()
+        })?;
+        let options = Options {
+            dry_run: cli.dry_run,
             start_from: cli.start_from.clone(),
             continue_run: cli.continue_run,
             no_upload: cli.no_upload,
@@ -62,6 +70,13 @@ fn main() -> ExitCode {
             .enable_all()
             .build()
             .map_err(|e| anyhow::anyhow!("tokio runtime: {e}"))?;
+        if cli.check {
+            let options = archport_preflight::Options::new(RunKind::BootstrapToolchain, &config);
+            let report = runtime.block_on(archport_preflight::check(&config, &options));
+            print!("{report}");
+            eprintln!("{}", report.verdict("bootstrap-toolchain --check"));
+            return Ok(if report.is_ok() { EXIT_OK } else { EXIT_ERROR });
+        }
         let summary = match runtime.block_on(run(&config, &options)) {
             Ok(summary) => summary,
             Err(e) if e.is_usage() => return Err(UsageError(e.to_string()).into()),

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use archport_builder::{Options, run, status::status};
-use archport_cli::{CommonArgs, EXIT_OK, UsageError};
+use archport_cli::{CommonArgs, EXIT_ERROR, EXIT_OK, UsageError};
+use archport_config::Overrides;
+use archport_preflight::RunKind;
 use clap::Parser;
 
 /// Build packages_to_build.json in clean chroots (devtools), in dependency order, publish them
@@ -58,10 +60,14 @@ struct Cli {
     /// Print the current or last run's state and exit
     #[arg(long, conflicts_with_all = ["dry_run", "continue_run"])]
     status: bool,
+    /// Only check that everything a run needs is in place (tools, chroot config, build user,
+    /// sudo, directories, free space, keys); exit 0 when it is, 1 with every problem
+    #[arg(long, conflicts_with_all = ["dry_run", "continue_run", "status"])]
+    check: bool,
 }
 
-/// The build list or blacklist given on the command line, made absolute: the run records
-/// where its list came from. (`--chroot` and `--cache` are made absolute by the runner.)
+/// The build list given on the command line, made absolute: the run records where its list
+/// came from.
 fn absolute(path: &Option<PathBuf>) -> anyhow::Result<Option<PathBuf>> {
     path.as_deref()
         .map(std::path::absolute)
@@ -82,7 +88,18 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     archport_cli::run::<Cli>(&cli.common, || {
-        let config = cli.common.load_config()?;
+        let config = cli.common.load_config_with(&Overrides {
+            chroot: cli.chroot.clone(),
+            cache: cli.cache.clone(),
+            blacklist: cli.blacklist.clone(),
+        })?;
+        if cli.check {
+            let options = archport_preflight::Options::new(RunKind::BuildPackages, &config);
+            let report = runtime()?.block_on(archport_preflight::check(&config, &options));
+            print!("{report}");
+            eprintln!("{}", report.verdict("build-packages --check"));
+            return Ok(if report.is_ok() { EXIT_OK } else { EXIT_ERROR });
+        }
         if cli.status {
             let json = match &cli.json {
                 None => false,
@@ -106,13 +123,10 @@ fn main() -> ExitCode {
         };
         let options = Options {
             json: absolute(&json)?,
-            blacklist: absolute(&cli.blacklist)?,
             no_upload: cli.no_upload,
-            cache: cli.cache.clone(),
             no_cache: cli.no_cache,
             continue_run: cli.continue_run,
             stop_on_failure: cli.stop_on_failure,
-            chroot: cli.chroot.clone(),
             parallel_jobs: usize::from(cli.parallel_jobs),
             no_check: cli.no_check,
             cleanup_on_failure: cli.cleanup_on_failure,

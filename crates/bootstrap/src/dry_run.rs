@@ -17,10 +17,10 @@ use crate::commands::Commands;
 use crate::error::BootstrapError;
 use crate::options::Options;
 use crate::plan::distinct_pkgbases;
-use crate::prepare::{Prepared, pkgbuilds_dir, prepare};
+use crate::prepare::{Prepared, prepare};
 use crate::record::pkgname_of;
 use crate::sources::{
-    Package, checkout_dir, existing_state, missing_checkouts, read_package, repo_of, state_dir,
+    Package, checkout_dir, existing_state, missing_checkouts, read_package, repo_of,
 };
 
 /// Stands for a version only the state repository's sync would tell.
@@ -53,7 +53,7 @@ pub fn plan_text(
     }
     let steps: Vec<_> = left.iter().map(|r| r.step.clone()).collect();
     let pkgbases = distinct_pkgbases(&steps);
-    let pkgbuilds = pkgbuilds_dir(config);
+    let pkgbuilds = config.workdir().pkgbuilds();
     let missing = missing_checkouts(&pkgbuilds, &pkgbases);
     let state = existing_state(config, console);
     if !missing.is_empty() {
@@ -61,7 +61,7 @@ pub fn plan_text(
             out,
             "# sync the state repository {} into {}",
             config.x86.state_repo,
-            state_dir(config).display()
+            config.workdir().state().display()
         );
     }
     for pkgbase in &missing {
@@ -150,7 +150,7 @@ fn not_fetched(config: &Config, pkgbase: &str, state: Option<&archport_state::St
         .unwrap_or_else(|| UNKNOWN_VERSION.to_owned());
     Package {
         pkgbase: pkgbase.to_owned(),
-        dir: checkout_dir(&pkgbuilds_dir(config), pkgbase),
+        dir: checkout_dir(&config.workdir().pkgbuilds(), pkgbase),
         version,
         pkgnames: vec![pkgbase.to_owned()],
         ignorearch: false,

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use archport_config::Config;
-use archport_runner::apply_chroot_overrides;
 
 use crate::error::BootstrapError;
 use crate::options::Options;
@@ -22,30 +21,9 @@ pub(crate) struct Prepared {
     pub note: Option<String>,
 }
 
-/// `config` with `--chroot` and `--cache` applied (made absolute: the builds run in the
-/// checkouts).
-pub(crate) fn effective_config(
-    config: &Config,
-    options: &Options,
-) -> Result<Config, BootstrapError> {
-    let mut config = config.clone();
-    apply_chroot_overrides(
-        &mut config,
-        options.chroot.as_deref(),
-        options.cache.as_deref(),
-    )
-    .map_err(BootstrapError::io("current directory"))?;
-    Ok(config)
-}
-
 /// The record path of a work directory.
 pub(crate) fn record_path(config: &Config) -> PathBuf {
     config.paths.workdir.join(RECORD_FILE)
-}
-
-/// The pkgbuilds directory of a work directory.
-pub(crate) fn pkgbuilds_dir(config: &Config) -> PathBuf {
-    config.paths.workdir.join("pkgbuilds")
 }
 
 /// Plans the run (new or continued) and checks that gcc and glibc are checked out when
@@ -95,6 +73,6 @@ pub(crate) fn prepare(
         .iter()
         .map(|r| r.step.clone())
         .collect();
-    check_hand_checkouts(&pkgbuilds_dir(config), &distinct_pkgbases(&left))?;
+    check_hand_checkouts(&config.workdir().pkgbuilds(), &distinct_pkgbases(&left))?;
     Ok(prepared)
 }

@@ -16,7 +16,7 @@ use crate::commands::Commands;
 use crate::error::BootstrapError;
 use crate::options::Options;
 use crate::plan::distinct_pkgbases;
-use crate::prepare::{Prepared, effective_config, pkgbuilds_dir, prepare, record_path};
+use crate::prepare::{Prepared, prepare, record_path};
 use crate::record::Record;
 use crate::sources::{
     Package, existing_state, fetch_missing, missing_checkouts, read_package, synced_state,
@@ -35,7 +35,6 @@ fn now() -> String {
 /// tokio runtime: the signal listener must run while a thread is busy in blocking work (git
 /// fetches, makepkg --printsrcinfo).
 pub async fn run(config: &Config, options: &Options) -> Result<Summary, BootstrapError> {
-    let config = effective_config(config, options)?;
     let console = Console::new(options.quiet);
     if options.dry_run {
         let text = crate::dry_run::plan_text(&config, options, &console)?;
@@ -61,7 +60,7 @@ async fn execute(
     std::fs::create_dir_all(workdir).map_err(BootstrapError::io(workdir))?;
     let started = now();
     // build-packages uses the same root chroot and cache: never both at once.
-    let lock = RunLock::acquire(&RunLock::path_in(workdir), "bootstrap-toolchain")?;
+    let lock = RunLock::acquire(&config.workdir().lock_file(), "bootstrap-toolchain")?;
     let Prepared {
         mut record,
         first,
@@ -91,7 +90,7 @@ async fn execute(
         return Ok(summary);
     }
 
-    let logs_dir = workdir.join("logs");
+    let logs_dir = config.workdir().logs();
     std::fs::create_dir_all(&logs_dir).map_err(BootstrapError::io(&logs_dir))?;
     prepare_chroot(
         config,
@@ -203,7 +202,7 @@ fn checkouts(
         .map(|r| r.step.clone())
         .collect();
     let pkgbases = distinct_pkgbases(&left);
-    let pkgbuilds = pkgbuilds_dir(config);
+    let pkgbuilds = config.workdir().pkgbuilds();
     let missing = missing_checkouts(&pkgbuilds, &pkgbases);
     let state = if missing.is_empty() {
         existing_state(config, console)

@@ -68,14 +68,9 @@ pub fn missing_checkouts<'a>(pkgbuilds: &Path, pkgbases: &[&'a str]) -> Vec<&'a 
         .collect()
 }
 
-/// The state repository's checkout, `{workdir}/state`.
-pub fn state_dir(config: &Config) -> PathBuf {
-    config.paths.workdir.join("state")
-}
-
 /// The state repository, brought up to date with the remote first.
 pub fn synced_state(config: &Config) -> Result<State, BootstrapError> {
-    let dir = state_dir(config);
+    let dir = config.workdir().state();
     sync_state_repo(&config.x86.state_repo, &dir)?;
     Ok(State::read(&dir, &config.repos, "x86_64")?)
 }
@@ -84,7 +79,7 @@ pub fn synced_state(config: &Config) -> Result<State, BootstrapError> {
 /// warning when it exists but cannot be read) otherwise. Only the repository of each
 /// package is taken from it then, which does not change between syncs.
 pub fn existing_state(config: &Config, console: &Console) -> Option<State> {
-    let dir = state_dir(config);
+    let dir = config.workdir().state();
     if dir.symlink_metadata().is_err() {
         return None;
     }

@@ -9,7 +9,7 @@ use archport_chroot::{Cancel, Devtools, copy_name};
 use archport_config::{Config, makepkg_conf_value};
 use archport_queue::{RunInfo, SqliteStore, default_path};
 use archport_runner::{
-    Failure, Interrupt, Outcome, Phase, Processes, RunLock, Signals, apply_chroot_overrides,
+    Failure, Interrupt, Outcome, Phase, Processes, RunLock, Signals,
     create_root_chroot, logs,
 };
 use archport_upload::Uploader;
@@ -28,28 +28,16 @@ use crate::summary::Summary;
 
 /// Runs `build-packages`: the dry run's commands, or the builds.
 pub async fn run(config: &Config, options: &Options) -> Result<Summary, BuildError> {
-    let mut config = config.clone();
-    apply_chroot_overrides(
-        &mut config,
-        options.chroot.as_deref(),
-        options.cache.as_deref(),
-    )
-    .map_err(io_error(Path::new("current directory")))?;
-    let blacklist = match &options.blacklist {
-        Some(path) => Blacklist::from_file(path)?,
-        None => Blacklist::from_optional_file(&config.paths.blacklist)?,
-    };
-    let list_path = options
-        .json
-        .clone()
-        .unwrap_or_else(|| config.paths.workdir.join("packages_to_build.json"));
+    let workdir = config.workdir();
+    let blacklist = Blacklist::load(&config.paths.blacklist, config.paths.blacklist_required)?;
+    let list_path = options.json.clone().unwrap_or_else(|| workdir.build_list());
     let prepared = prepare(&list_path, &blacklist)?;
     let devtools = Devtools::from_config(&config, options.no_check);
     let ctx = JobContext {
         devtools,
         uploader: Uploader::from_config(&config),
         workdir: config.paths.workdir.clone(),
-        pkgbuilds: config.paths.workdir.join("pkgbuilds"),
+        pkgbuilds: workdir.pkgbuilds(),
         cache: config.paths.cache.clone(),
         arch: config.arch.clone(),
         pkgext: makepkg_conf_value(&config.paths.chroot_config.join("makepkg.conf"), "PKGEXT")
@@ -88,13 +76,13 @@ async fn execute(
     ctx: JobContext,
 ) -> Result<Summary, BuildError> {
     let workdir = &config.paths.workdir;
-    let _lock = RunLock::acquire(&RunLock::path_in(workdir), "build-packages")?;
+    let _lock = RunLock::acquire(&config.workdir().lock_file(), "build-packages")?;
     // Checked before anything is recorded.
     let stale = stale_copies_not_in_use(&ctx.devtools)?;
     let cancel = Cancel::new();
     let mut signals =
         Signals::watch(cancel.clone()).map_err(io_error(Path::new("signal handlers")))?;
-    let logs_dir = workdir.join("logs");
+    let logs_dir = config.workdir().logs();
     std::fs::create_dir_all(&logs_dir).map_err(io_error(&logs_dir))?;
     let maintenance_log = logs_dir.join("build-packages.log");
 

@@ -6,8 +6,4 @@
 
 mod model;
 
-// Kept only until bootstrap's record switches to archport-fs on the runner branch; the
-// function itself lives in archport-fs alone. Remove when merging.
-#[doc(hidden)]
-pub use archport_fs::write_atomic;
 pub use model::{BuildList, Entry, ListError, timestamp_now};

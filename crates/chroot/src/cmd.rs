@@ -130,23 +130,6 @@ impl fmt::Display for Cmd {
     }
 }
 
-/// Quotes one word for a POSIX shell: unchanged when it holds only characters no shell
-/// treats specially, else in single quotes (with `'` written as `'\''`).
-///
-/// Kept unchanged only while `archport-cli` still calls it (it moves to `shlex` itself, and
-/// then this goes); not for new callers: [`Cmd`] quotes with `shlex`.
-pub fn shell_quote(word: &str) -> Cow<'_, str> {
-    let plain = !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"@%+=:,./-_".contains(&b));
-    if plain {
-        Cow::Borrowed(word)
-    } else {
-        Cow::Owned(format!("'{}'", word.replace('\'', r"'\''")))
-    }
-}
-
 /// One word quoted for a POSIX shell (shlex's rules). A word holding a NUL byte cannot be
 /// an argument at all (spawning it fails); it is shown escaped rather than hidden.
 fn quoted(word: &str) -> Cow<'_, str> {

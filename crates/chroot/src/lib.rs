@@ -14,7 +14,7 @@ mod error;
 mod keys;
 mod run;
 
-pub use cmd::{Cmd, shell_quote};
+pub use cmd::Cmd;
 pub use copies::{
     COPY_PREFIX, FAILED_PREFIX, copy_in_use, copy_name, failed_copy_name, is_copy_name,
     stale_copies,

@@ -28,6 +28,8 @@ pub struct Config {
     pub upload: Upload,
     /// The toolchain packages that only `bootstrap-toolchain` builds.
     pub bootstrap: Bootstrap,
+    /// Settings of the chroot builds.
+    pub build: Build,
     /// The file this came from, or `None` for the built-in defaults.
     pub file: Option<PathBuf>,
     /// The directory relative paths were resolved against.
@@ -132,6 +134,17 @@ pub struct Bootstrap {
     pub stage2: Vec<String>,
 }
 
+/// Settings of the chroot builds (`build-packages`, `bootstrap-toolchain`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Build {
+    /// The free space the chroot directory needs before a run starts, in GiB: every build
+    /// copies the root chroot, and a full disk fails builds in ways that look like their own.
+    pub min_free_space_gib: u64,
+}
+
+/// The default of `[build] min_free_space_gib`.
+pub const DEFAULT_MIN_FREE_SPACE_GIB: u64 = 20;
+
 /// The default first bootstrap stage.
 pub const DEFAULT_STAGE1: [&str; 8] = [
     "linux-api-headers",
@@ -166,6 +179,14 @@ pub(crate) struct RawConfig {
     upload: RawUpload,
     #[serde(default)]
     bootstrap: RawBootstrap,
+    #[serde(default)]
+    build: RawBuild,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawBuild {
+    min_free_space_gib: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -416,6 +437,12 @@ impl RawConfig {
                 }),
                 stage1,
                 stage2,
+            },
+            build: Build {
+                min_free_space_gib: self
+                    .build
+                    .min_free_space_gib
+                    .unwrap_or(DEFAULT_MIN_FREE_SPACE_GIB),
             },
             file: (file != Path::new("<defaults>")).then(|| file.to_owned()),
             base_dir: base.to_owned(),

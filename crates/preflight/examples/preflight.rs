@@ -29,7 +29,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let report = check(&config, &Options::new(run)).await;
+    let report = check(&config, &Options::new(run, &config)).await;
     print!("{report}");
     if report.is_ok() {
         ExitCode::SUCCESS

@@ -28,7 +28,7 @@ mod tools;
 mod user;
 
 pub use identity::{Access, Identity};
-pub use options::{DEFAULT_MIN_FREE_GIB, GIB, Options, RunKind};
+pub use options::{GIB, Options, RunKind};
 pub use problem::{Problem, ProblemKind, Report};
 
 use archport_config::Config;

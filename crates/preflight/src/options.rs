@@ -2,10 +2,7 @@
 
 use std::ffi::OsString;
 
-/// The default minimum free space under the chroot directory, in GiB. A root chroot with
-/// base-devel is about 1 GiB, and each concurrent build copies it and unpacks its sources
-/// and build tree there; toolchain builds (gcc, glibc) take several GiB each.
-pub const DEFAULT_MIN_FREE_GIB: u64 = 20;
+use archport_config::Config;
 
 /// Bytes in one GiB.
 pub const GIB: u64 = 1 << 30;
@@ -35,12 +32,12 @@ pub struct Options {
 
 impl Options {
     /// The options for `run` as the current process: root or not by the effective uid,
-    /// [`DEFAULT_MIN_FREE_GIB`], the process's `PATH`.
-    pub fn new(run: RunKind) -> Options {
+    /// `config`'s `[build] min_free_space_gib`, the process's `PATH`.
+    pub fn new(run: RunKind, config: &Config) -> Options {
         Options {
             run,
             root: nix::unistd::geteuid().is_root(),
-            min_free_bytes: DEFAULT_MIN_FREE_GIB * GIB,
+            min_free_bytes: config.build.min_free_space_gib.saturating_mul(GIB),
             path: None,
         }
     }

@@ -75,6 +75,15 @@ impl Report {
     pub fn of_kind(&self, kind: ProblemKind) -> impl Iterator<Item = &Problem> {
         self.problems.iter().filter(move |p| p.kind == kind)
     }
+
+    /// The closing line of `TOOL --check`: ready, or how many problems stand in the way.
+    pub fn verdict(&self, tool: &str) -> String {
+        match self.problems.len() {
+            0 => format!("{tool}: preflight passed, everything a run needs is in place"),
+            1 => format!("{tool}: preflight found 1 problem"),
+            n => format!("{tool}: preflight found {n} problems"),
+        }
+    }
 }
 
 /// One line per problem, each ending in a newline; nothing when there is no problem.

@@ -108,7 +108,7 @@ impl World {
     /// Options for `run` as root (the build user builds), nothing asked of free space,
     /// programs looked up in `bin/` only.
     fn options(&self, run: RunKind) -> Options {
-        Options::new(run)
+        Options::new(run, &self.config())
             .as_root(true)
             .min_free_bytes(0)
             .search_path(self.bin())

@@ -8,7 +8,7 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::LockError;
 
@@ -20,11 +20,6 @@ pub struct RunLock {
 }
 
 impl RunLock {
-    /// The lock file of a work directory.
-    pub fn path_in(workdir: &Path) -> PathBuf {
-        workdir.join("build-state").join("build.lock")
-    }
-
     /// Takes the lock at `path`, recording `owner` (the program) and this process's pid in
     /// the file. Fails with [`LockError::Busy`], naming the holder, when another run holds
     /// it.
@@ -67,7 +62,7 @@ mod tests {
     #[test]
     fn a_second_holder_is_refused_with_the_first_ones_name() {
         let dir = tempfile::tempdir().unwrap();
-        let path = RunLock::path_in(dir.path());
+        let path = dir.path().join("build-state").join("build.lock");
         let first = RunLock::acquire(&path, "bootstrap-toolchain").unwrap();
         let err = RunLock::acquire(&path, "build-packages")
             .err()
