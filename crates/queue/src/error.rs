@@ -85,4 +85,29 @@ pub enum QueueError {
         /// Which value, and what it held.
         what: String,
     },
+    /// A job's PKGBUILD archive is over the cap.
+    #[error(
+        "{db}: the PKGBUILD archive of {key} is {size} bytes, over the cap of {max} bytes: \
+         remove build outputs and stray files from its pkgbuilds/ directory"
+    )]
+    PkgbuildTooLarge {
+        /// Database location.
+        db: String,
+        /// The job.
+        key: JobKey,
+        /// The archive's size.
+        size: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// A job depends on a job that is not in the run.
+    #[error("{db}: job {key} depends on {dep}, which is not in the run")]
+    UnknownDependency {
+        /// Database location.
+        db: String,
+        /// The job.
+        key: JobKey,
+        /// The missing dependency.
+        dep: JobKey,
+    },
 }
