@@ -99,7 +99,12 @@ mod tests {
             Ok(())
         );
         assert_eq!(
-            refusal(t, 100, fence(JobState::Built, 7, 50), Some(JobState::Failed)),
+            refusal(
+                t,
+                100,
+                fence(JobState::Built, 7, 50),
+                Some(JobState::Failed)
+            ),
             Err(Refusal::NotBuilding {
                 state: JobState::Built
             })

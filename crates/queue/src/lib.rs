@@ -34,9 +34,9 @@ pub use model::{
     JobKey, JobRecord, JobState, NewJob, Resume, RunId, RunInfo, Transition, TransitionRecord,
     UnknownState,
 };
-pub use report::{FailedJob, RunSummary, RunningJob, StatusReport, UNKNOWN_BLOCKER, render_status};
 pub use postgres::{PostgresStore, redact_url};
 pub use publish_lock::PublishLock;
+pub use report::{FailedJob, RunSummary, RunningJob, StatusReport, UNKNOWN_BLOCKER, render_status};
 pub use sqlite::{SqliteStore, default_path};
 pub use store::{StateStore, WorkQueue};
 pub use work::{

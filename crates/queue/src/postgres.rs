@@ -180,16 +180,19 @@ impl PostgresStore {
         };
         store
             .retrying(|| async {
-                MIGRATOR.run(&store.pool).await.map_err(|source| match source {
-                    sqlx::migrate::MigrateError::Execute(source) => QueueError::Open {
-                        db: store.db.clone(),
-                        source,
-                    },
-                    source => QueueError::Migrate {
-                        db: store.db.clone(),
-                        source,
-                    },
-                })
+                MIGRATOR
+                    .run(&store.pool)
+                    .await
+                    .map_err(|source| match source {
+                        sqlx::migrate::MigrateError::Execute(source) => QueueError::Open {
+                            db: store.db.clone(),
+                            source,
+                        },
+                        source => QueueError::Migrate {
+                            db: store.db.clone(),
+                            source,
+                        },
+                    })
             })
             .await?;
         Ok(store)
@@ -529,10 +532,7 @@ impl PostgresStore {
             .collect()
     }
 
-    async fn report(
-        &self,
-        run: Option<RunId>,
-    ) -> Result<Option<StatusReport>, QueueError> {
+    async fn report(&self, run: Option<RunId>) -> Result<Option<StatusReport>, QueueError> {
         let action = "reading a run's status";
         // One snapshot for the run, its jobs and its hosts.
         let mut tx = self.begin(action).await?;
@@ -1015,15 +1015,13 @@ impl PostgresStore {
         let plan = plan_resume(run, &existing, &new_jobs, live_at);
         for key in &plan.summary.dropped {
             self.trip(1);
-            sqlx::query(
-                "DELETE FROM jobs WHERE run_id = $1 AND pkgbase = $2 AND cycle_stage = $3",
-            )
-            .bind(run.0)
-            .bind(&key.pkgbase)
-            .bind(i64::from(key.cycle_stage))
-            .execute(&mut *tx)
-            .await
-            .map_err(self.query_error(format!("dropping job {key}")))?;
+            sqlx::query("DELETE FROM jobs WHERE run_id = $1 AND pkgbase = $2 AND cycle_stage = $3")
+                .bind(run.0)
+                .bind(&key.pkgbase)
+                .bind(i64::from(key.cycle_stage))
+                .execute(&mut *tx)
+                .await
+                .map_err(self.query_error(format!("dropping job {key}")))?;
         }
         for (&(seq, job, disposition), work) in plan.jobs.iter().zip(jobs) {
             match disposition {
@@ -1137,7 +1135,11 @@ impl PostgresStore {
         Ok(run)
     }
 
-    async fn try_record(&self, run: RunId, transition: &Transition) -> Result<JobRecord, QueueError> {
+    async fn try_record(
+        &self,
+        run: RunId,
+        transition: &Transition,
+    ) -> Result<JobRecord, QueueError> {
         let key = &transition.key;
         let action = format!("recording {key} {}", transition.state);
         let mut tx = self.begin(&action).await?;

@@ -129,7 +129,9 @@ pub(crate) fn plan_resume<'a>(
             Some(record)
                 if record.state == JobState::Building
                     && job.state == JobState::Queued
-                    && live_at.zip(record.lease_until).is_some_and(|(now, until)| until > now) =>
+                    && live_at
+                        .zip(record.lease_until)
+                        .is_some_and(|(now, until)| until > now) =>
             {
                 Disposition::Keep
             }

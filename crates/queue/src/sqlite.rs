@@ -16,10 +16,10 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::QueueError;
+use crate::fencing::{StoredFence, refusal, why_refused};
 use crate::model::{
     JobKey, JobRecord, JobState, NewJob, Resume, RunId, RunInfo, Transition, TransitionRecord,
 };
-use crate::fencing::{StoredFence, refusal, why_refused};
 use crate::publish_lock::{LocalLocks, PublishLock};
 use crate::reconcile::{
     Disposition, NewJobProblem, plan_resume, validate_new_jobs, validate_work_jobs,
@@ -804,7 +804,10 @@ impl SqliteStore {
         require_publish: bool,
     ) -> Result<(), QueueError> {
         let action = format!("writing the dependencies of run {run}");
-        for table in ["DELETE FROM job_deps WHERE run_id = ?", "DELETE FROM pkgbuilds WHERE run_id = ?"] {
+        for table in [
+            "DELETE FROM job_deps WHERE run_id = ?",
+            "DELETE FROM pkgbuilds WHERE run_id = ?",
+        ] {
             sqlx::query(table)
                 .bind(run.0)
                 .execute(&mut **tx)
@@ -1494,7 +1497,11 @@ impl WorkQueue for SqliteStore {
 
     async fn run_status(&self, run: RunId) -> Result<StatusReport, QueueError> {
         let action = format!("reading run {run}");
-        let mut tx = self.pool.begin().await.map_err(self.query_error(action.as_str()))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(self.query_error(action.as_str()))?;
         let row = sqlx::query(
             "SELECT id, command, list_path, list_timestamp, host, started_at, resumed_at, \
              resumes, finished_at FROM runs WHERE id = ?",
@@ -1512,8 +1519,15 @@ impl WorkQueue for SqliteStore {
         let summary = self.run_from_row(&row)?;
         let jobs = self.load_jobs(&mut *tx, run).await?;
         let hosts = self.load_hosts(&mut *tx, run).await?;
-        tx.rollback().await.map_err(self.query_error(action.as_str()))?;
-        Ok(StatusReport::with_hosts(summary, &jobs, hosts, self.clock.now()))
+        tx.rollback()
+            .await
+            .map_err(self.query_error(action.as_str()))?;
+        Ok(StatusReport::with_hosts(
+            summary,
+            &jobs,
+            hosts,
+            self.clock.now(),
+        ))
     }
 }
 

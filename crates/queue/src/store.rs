@@ -7,10 +7,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::error::QueueError;
-use crate::model::{JobKey, JobRecord, NewJob, Resume, RunId, RunInfo, Transition, TransitionRecord};
+use crate::model::{
+    JobKey, JobRecord, NewJob, Resume, RunId, RunInfo, Transition, TransitionRecord,
+};
 use crate::publish_lock::PublishLock;
 use crate::report::StatusReport;
-use crate::work::{Claim, Completion, Fenced, JobResult, Lease, PkgbuildArchive, RunOptions, WorkJob};
+use crate::work::{
+    Claim, Completion, Fenced, JobResult, Lease, PkgbuildArchive, RunOptions, WorkJob,
+};
 
 /// Durable build state: runs, the state of each job in a run, and the history of every
 /// transition. Each write is committed (durable, on SQLite: fsynced) before its future
