@@ -28,7 +28,7 @@ async fn fresh(server: &PgServer) -> (PostgresStore, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new(support::suite::start()));
     let store = PostgresStore::connect_with(&url, clock.clone(), 20)
         .await
-        .unwrap();
+        .expect("set up");
     (store, clock)
 }
 
@@ -65,34 +65,40 @@ async fn the_store_recovers_from_a_postgresql_restart(server: &PgServer) {
     let run = store
         .create_run(&info, RunOptions::default(), &jobs)
         .await
-        .unwrap();
+        .expect("set up");
     let lease = match store
         .claim(run, "box-1", 0, Duration::from_secs(600))
         .await
-        .unwrap()
+        .expect("set up")
     {
         Claim::Claimed(lease) => lease,
         other => panic!("{other:?}"),
     };
     server.restart();
     // Every pooled connection is dead now; the calls below reconnect.
-    assert!(store.heartbeat(&lease).await.unwrap().is_accepted());
-    assert!(store.begin_publish(&lease).await.unwrap().is_accepted());
-    let lock = store.publish_lock("extra").await.unwrap();
+    assert!(store.heartbeat(&lease).await.expect("set up").is_accepted());
+    assert!(
+        store
+            .begin_publish(&lease)
+            .await
+            .expect("set up")
+            .is_accepted()
+    );
+    let lock = store.publish_lock("extra").await.expect("set up");
     server.restart();
     lock.release().await;
     assert!(
         store
             .finish(&lease, &JobResult::Published)
             .await
-            .unwrap()
+            .expect("set up")
             .is_accepted()
     );
     for slot in 0..2 {
         let lease = match store
             .claim(run, "box-1", slot, Duration::from_secs(600))
             .await
-            .unwrap()
+            .expect("set up")
         {
             Claim::Claimed(lease) => lease,
             other => panic!("{other:?}"),
@@ -101,7 +107,7 @@ async fn the_store_recovers_from_a_postgresql_restart(server: &PgServer) {
             store
                 .finish(&lease, &JobResult::Published)
                 .await
-                .unwrap()
+                .expect("set up")
                 .is_accepted()
         );
     }
@@ -109,10 +115,10 @@ async fn the_store_recovers_from_a_postgresql_restart(server: &PgServer) {
         store
             .claim(run, "box-1", 0, Duration::from_secs(600))
             .await
-            .unwrap(),
+            .expect("set up"),
         Claim::Finished
     );
-    let status = store.status().await.unwrap().unwrap();
+    let status = store.status().await.expect("set up").expect("set up");
     assert_eq!(status.counts[&JobState::Built], 3);
 }
 
@@ -123,7 +129,7 @@ fn main() {
         .worker_threads(4)
         .enable_all()
         .build()
-        .unwrap();
+        .expect("set up");
     let mut names: Vec<&'static str> = Vec::new();
     macro_rules! names {
         ($($name:ident),* $(,)?) => { $( names.push(stringify!($name)); )* };

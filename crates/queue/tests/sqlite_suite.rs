@@ -7,11 +7,11 @@ use std::sync::Arc;
 use archport_queue::{ManualClock, SqliteStore, default_path};
 
 async fn sqlite() -> (tempfile::TempDir, SqliteStore, Arc<ManualClock>) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("set up");
     let clock = Arc::new(ManualClock::new(support::suite::start()));
     let store = SqliteStore::open_with_clock(&default_path(dir.path()), clock.clone())
         .await
-        .unwrap();
+        .expect("set up");
     (dir, store, clock)
 }
 

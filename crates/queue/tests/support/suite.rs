@@ -36,7 +36,9 @@ macro_rules! for_each_suite_test {
 
 /// The clock every test starts at.
 pub fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 22, 0, 0).unwrap()
+    Utc.with_ymd_and_hms(2026, 3, 1, 22, 0, 0)
+        .single()
+        .expect("a valid time")
 }
 
 /// A store the suite can drive from many tasks.
@@ -85,7 +87,11 @@ fn secs(seconds: i64) -> TimeDelta {
 }
 
 async fn claimed<S: Store>(store: &S, run: RunId, host: &str, slot: u32) -> Lease {
-    match store.claim(run, host, slot, LEASE).await.unwrap() {
+    match store
+        .claim(run, host, slot, LEASE)
+        .await
+        .expect("the store answers")
+    {
         Claim::Claimed(lease) => lease,
         other => panic!("{host} slot {slot} expected a job, got {other:?}"),
     }
@@ -95,7 +101,7 @@ async fn state_of<S: Store>(store: &S, run: RunId, pkgbase: &str) -> JobState {
     store
         .jobs(run)
         .await
-        .unwrap()
+        .expect("the store answers")
         .into_iter()
         .find(|job| job.key == key(pkgbase))
         .unwrap_or_else(|| panic!("no job {pkgbase}"))
@@ -104,10 +110,13 @@ async fn state_of<S: Store>(store: &S, run: RunId, pkgbase: &str) -> JobState {
 
 async fn publish<S: Store>(store: &S, lease: &Lease) {
     assert_eq!(
-        store.begin_publish(lease).await.unwrap(),
+        store.begin_publish(lease).await.expect("the store answers"),
         Fenced::Accepted(())
     );
-    let done = store.finish(lease, &JobResult::Published).await.unwrap();
+    let done = store
+        .finish(lease, &JobResult::Published)
+        .await
+        .expect("the store answers");
     assert!(done.is_accepted(), "{done:?}");
 }
 
@@ -130,7 +139,7 @@ pub async fn claims_follow_priority_and_readiness<S: Store>(store: S, _clock: Ar
             ],
         )
         .await
-        .unwrap();
+        .expect("the store answers");
     let a = claimed(&store, run, "box-1", 0).await;
     assert_eq!((a.key.clone(), a.attempt, a.slot), (key("a"), 1, 0));
     assert_eq!(a.expires_at, start() + secs(600));
@@ -140,16 +149,31 @@ pub async fn claims_follow_priority_and_readiness<S: Store>(store: S, _clock: Ar
     assert_eq!(e.key, key("e"));
     assert!(a.token < c.token && c.token < e.token, "tokens only grow");
     assert_eq!(
-        store.claim(run, "box-2", 1, LEASE).await.unwrap(),
+        store
+            .claim(run, "box-2", 1, LEASE)
+            .await
+            .expect("the store answers"),
         Claim::Wait { building: 3 }
     );
     // Built is not enough in a publishing run: other hosts install from the repository.
-    assert!(store.begin_publish(&a).await.unwrap().is_accepted());
+    assert!(
+        store
+            .begin_publish(&a)
+            .await
+            .expect("the store answers")
+            .is_accepted()
+    );
     assert_eq!(
-        store.claim(run, "box-2", 1, LEASE).await.unwrap(),
+        store
+            .claim(run, "box-2", 1, LEASE)
+            .await
+            .expect("the store answers"),
         Claim::Wait { building: 3 }
     );
-    let done = store.finish(&a, &JobResult::Published).await.unwrap();
+    let done = store
+        .finish(&a, &JobResult::Published)
+        .await
+        .expect("the store answers");
     let Fenced::Accepted(done) = done else {
         panic!("{done:?}")
     };
@@ -171,11 +195,11 @@ pub async fn leases_expire_and_stale_tokens_are_refused<S: Store>(
             &[job("a", 1.0, &[]), job("b", 0.5, &["a"])],
         )
         .await
-        .unwrap();
+        .expect("the store answers");
     let old = claimed(&store, run, "box-1", 0).await;
     clock.advance(secs(300));
     assert_eq!(
-        store.heartbeat(&old).await.unwrap(),
+        store.heartbeat(&old).await.expect("the store answers"),
         Fenced::Accepted(start() + secs(900)),
         "renewed to now + lease"
     );
@@ -185,17 +209,23 @@ pub async fn leases_expire_and_stale_tokens_are_refused<S: Store>(
         expired_at: start() + secs(900),
     };
     assert_eq!(
-        store.heartbeat(&old).await.unwrap(),
+        store.heartbeat(&old).await.expect("the store answers"),
         Fenced::Refused(expired.clone())
     );
     assert_eq!(
-        store.begin_publish(&old).await.unwrap(),
+        store.begin_publish(&old).await.expect("the store answers"),
         Fenced::Refused(expired)
     );
-    let history_before = store.history(run).await.unwrap().len();
-    let refused = store.finish(&old, &JobResult::Published).await.unwrap();
+    let history_before = store.history(run).await.expect("the store answers").len();
+    let refused = store
+        .finish(&old, &JobResult::Published)
+        .await
+        .expect("the store answers");
     assert!(!refused.is_accepted(), "{refused:?}");
-    assert_eq!(store.history(run).await.unwrap().len(), history_before);
+    assert_eq!(
+        store.history(run).await.expect("the store answers").len(),
+        history_before
+    );
     assert_eq!(state_of(&store, run, "a").await, JobState::Building);
 
     // Another host claims it as a new attempt with a newer token.
@@ -207,11 +237,11 @@ pub async fn leases_expire_and_stale_tokens_are_refused<S: Store>(
         current: Some(new.token),
     };
     assert_eq!(
-        store.heartbeat(&old).await.unwrap(),
+        store.heartbeat(&old).await.expect("the store answers"),
         Fenced::Refused(stale.clone())
     );
     assert_eq!(
-        store.begin_publish(&old).await.unwrap(),
+        store.begin_publish(&old).await.expect("the store answers"),
         Fenced::Refused(stale)
     );
     let refused = store
@@ -223,7 +253,7 @@ pub async fn leases_expire_and_stale_tokens_are_refused<S: Store>(
             },
         )
         .await
-        .unwrap();
+        .expect("the store answers");
     assert!(matches!(
         refused,
         Fenced::Refused(Refusal::StaleToken { .. })
@@ -234,7 +264,7 @@ pub async fn leases_expire_and_stale_tokens_are_refused<S: Store>(
     let states: Vec<(JobState, u32)> = store
         .history(run)
         .await
-        .unwrap()
+        .expect("the store answers")
         .into_iter()
         .filter(|t| t.key == key("a"))
         .map(|t| (t.state, t.attempt))
@@ -249,7 +279,7 @@ pub async fn leases_expire_and_stale_tokens_are_refused<S: Store>(
             (JobState::Built, 2),
         ]
     );
-    let a = store.jobs(run).await.unwrap().remove(0);
+    let a = store.jobs(run).await.expect("the store answers").remove(0);
     assert_eq!(a.host.as_deref(), Some("box-2"), "the host that built it");
     assert_eq!(a.slot, Some(3));
     // The fake token of nobody is refused too.
@@ -257,7 +287,13 @@ pub async fn leases_expire_and_stale_tokens_are_refused<S: Store>(
         token: FenceToken(new.token.0 + 1000),
         ..new.clone()
     };
-    assert!(!store.heartbeat(&forged).await.unwrap().is_accepted());
+    assert!(
+        !store
+            .heartbeat(&forged)
+            .await
+            .expect("the store answers")
+            .is_accepted()
+    );
 }
 
 pub async fn the_reaper_makes_expired_jobs_claimable<S: Store>(store: S, clock: Arc<ManualClock>) {
@@ -268,15 +304,24 @@ pub async fn the_reaper_makes_expired_jobs_claimable<S: Store>(store: S, clock: 
             &[job("a", 2.0, &[]), job("b", 1.0, &[])],
         )
         .await
-        .unwrap();
+        .expect("the store answers");
     let a = claimed(&store, run, "box-1", 0).await;
     clock.advance(secs(60));
     let b = claimed(&store, run, "box-2", 0).await;
-    assert!(store.reap_expired(run).await.unwrap().is_empty());
+    assert!(
+        store
+            .reap_expired(run)
+            .await
+            .expect("the store answers")
+            .is_empty()
+    );
     clock.advance(secs(570));
     // a's lease ran out (600 s after its claim), b's has 30 s left.
-    assert_eq!(store.reap_expired(run).await.unwrap(), [key("a")]);
-    let jobs = store.jobs(run).await.unwrap();
+    assert_eq!(
+        store.reap_expired(run).await.expect("the store answers"),
+        [key("a")]
+    );
+    let jobs = store.jobs(run).await.expect("the store answers");
     assert_eq!(jobs[0].state, JobState::Interrupted);
     assert_eq!(
         jobs[0].reason.as_deref(),
@@ -284,12 +329,18 @@ pub async fn the_reaper_makes_expired_jobs_claimable<S: Store>(store: S, clock: 
     );
     assert_eq!(jobs[1].state, JobState::Building);
     assert!(matches!(
-        store.heartbeat(&a).await.unwrap(),
+        store.heartbeat(&a).await.expect("the store answers"),
         Fenced::Refused(Refusal::NotBuilding {
             state: JobState::Interrupted
         })
     ));
-    assert!(store.heartbeat(&b).await.unwrap().is_accepted());
+    assert!(
+        store
+            .heartbeat(&b)
+            .await
+            .expect("the store answers")
+            .is_accepted()
+    );
     let again = claimed(&store, run, "box-3", 0).await;
     assert_eq!((again.key, again.attempt), (key("a"), 2));
 }
@@ -317,7 +368,7 @@ pub async fn a_failure_blocks_dependents_and_stop_on_failure_stops_claims<S: Sto
             ],
         )
         .await
-        .unwrap();
+        .expect("the store answers");
     let a = claimed(&store, run, "box-1", 0).await;
     let x = claimed(&store, run, "box-2", 0).await;
     assert_eq!(x.key, key("x"));
@@ -330,7 +381,7 @@ pub async fn a_failure_blocks_dependents_and_stop_on_failure_stops_claims<S: Sto
             },
         )
         .await
-        .unwrap();
+        .expect("the store answers");
     let Fenced::Accepted(failed) = failed else {
         panic!("{failed:?}")
     };
@@ -342,17 +393,23 @@ pub async fn a_failure_blocks_dependents_and_stop_on_failure_stops_claims<S: Sto
     );
     // No host claims anything new; the running build on box-2 still ends normally.
     assert_eq!(
-        store.claim(run, "box-3", 0, LEASE).await.unwrap(),
+        store
+            .claim(run, "box-3", 0, LEASE)
+            .await
+            .expect("the store answers"),
         Claim::Stopped
     );
     publish(&store, &x).await;
-    let jobs = store.jobs(run).await.unwrap();
-    let c = jobs.iter().find(|job| job.key == key("c")).unwrap();
+    let jobs = store.jobs(run).await.expect("the store answers");
+    let c = jobs
+        .iter()
+        .find(|job| job.key == key("c"))
+        .expect("the store answers");
     assert_eq!(
         (c.state, c.reason.as_deref(), c.blocked_by.as_deref()),
         (JobState::Blocked, Some("blocked by a"), Some("a"))
     );
-    let status = store.run_status(run).await.unwrap();
+    let status = store.run_status(run).await.expect("the store answers");
     assert_eq!(status.counts[&JobState::Failed], 1);
     assert_eq!(status.counts[&JobState::Blocked], 3);
     assert_eq!(status.counts[&JobState::Queued], 1, "y was never claimed");
@@ -370,12 +427,12 @@ pub async fn a_build_that_is_not_published_blocks_a_publishing_run<S: Store>(
             &[job("a", 2.0, &[]), job("b", 1.0, &["a"])],
         )
         .await
-        .unwrap();
+        .expect("the store answers");
     let a = claimed(&store, run, "box-1", 0).await;
     let done = store
         .finish(&a, &JobResult::BuiltNotPublished)
         .await
-        .unwrap();
+        .expect("the store answers");
     let Fenced::Accepted(done) = done else {
         panic!("{done:?}")
     };
@@ -383,7 +440,10 @@ pub async fn a_build_that_is_not_published_blocks_a_publishing_run<S: Store>(
     assert_eq!(done.blocked, [key("b")]);
     assert!(!done.stopped_run);
     assert_eq!(
-        store.claim(run, "box-1", 0, LEASE).await.unwrap(),
+        store
+            .claim(run, "box-1", 0, LEASE)
+            .await
+            .expect("the store answers"),
         Claim::Finished
     );
 
@@ -398,13 +458,13 @@ pub async fn a_build_that_is_not_published_blocks_a_publishing_run<S: Store>(
             &[job("a", 2.0, &[]), job("b", 1.0, &["a"])],
         )
         .await
-        .unwrap();
+        .expect("the store answers");
     let a = claimed(&store, run, "box-1", 0).await;
     assert!(
         store
             .finish(&a, &JobResult::BuiltNotPublished)
             .await
-            .unwrap()
+            .expect("the store answers")
             .is_accepted()
     );
     assert_eq!(claimed(&store, run, "box-1", 0).await.key, key("b"));
@@ -425,14 +485,23 @@ pub async fn resume_keeps_built_and_live_builds_and_requeues_the_rest<S: Store>(
         stop_on_failure: true,
         require_publish: true,
     };
-    let run = store.create_run(&info(), options, &list).await.unwrap();
+    let run = store
+        .create_run(&info(), options, &list)
+        .await
+        .expect("the store answers");
     let a = claimed(&store, run, "box-1", 0).await;
     publish(&store, &a).await;
     let b = claimed(&store, run, "box-1", 0).await;
     let old = claimed(&store, run, "box-3", 0).await;
     assert_eq!(old.key, key("c"));
     clock.advance(secs(300));
-    assert!(store.heartbeat(&b).await.unwrap().is_accepted());
+    assert!(
+        store
+            .heartbeat(&b)
+            .await
+            .expect("the store answers")
+            .is_accepted()
+    );
     clock.advance(secs(400));
     // c's lease ran out; "old" is claimed now and builds on box-2 under a live lease.
     let live = claimed(&store, run, "box-2", 0).await;
@@ -446,10 +515,13 @@ pub async fn resume_keeps_built_and_live_builds_and_requeues_the_rest<S: Store>(
             },
         )
         .await
-        .unwrap();
+        .expect("the store answers");
     assert!(failed.is_accepted());
     assert_eq!(
-        store.claim(run, "box-1", 0, LEASE).await.unwrap(),
+        store
+            .claim(run, "box-1", 0, LEASE)
+            .await
+            .expect("the store answers"),
         Claim::Stopped
     );
 
@@ -464,8 +536,8 @@ pub async fn resume_keeps_built_and_live_builds_and_requeues_the_rest<S: Store>(
     let resume = store
         .resume_work(&info(), options, &resumed_list)
         .await
-        .unwrap()
-        .unwrap();
+        .expect("the store answers")
+        .expect("the store answers");
     assert_eq!(resume.run, run);
     assert_eq!(resume.already_built, [key("a")]);
     assert_eq!(resume.retried, [key("b")]);
@@ -475,7 +547,13 @@ pub async fn resume_keeps_built_and_live_builds_and_requeues_the_rest<S: Store>(
     assert!(resume.interrupted.is_empty(), "{resume:?}");
     // The live build goes on untouched, and its holder can still finish it.
     assert_eq!(state_of(&store, run, "old").await, JobState::Building);
-    assert!(store.heartbeat(&live).await.unwrap().is_accepted());
+    assert!(
+        store
+            .heartbeat(&live)
+            .await
+            .expect("the store answers")
+            .is_accepted()
+    );
     // The stop is lifted; b is ready again (a stays published), c afresh at attempt 1.
     let b2 = claimed(&store, run, "box-1", 0).await;
     assert_eq!((b2.key.clone(), b2.attempt), (key("b"), 2));
@@ -485,13 +563,19 @@ pub async fn resume_keeps_built_and_live_builds_and_requeues_the_rest<S: Store>(
         (key("c"), 1, "2.0-1".to_owned())
     );
     assert_eq!(
-        store.claim(run, "box-1", 2, LEASE).await.unwrap(),
+        store
+            .claim(run, "box-1", 2, LEASE)
+            .await
+            .expect("the store answers"),
         Claim::Wait { building: 3 },
         "new waits for b"
     );
     publish(&store, &b2).await;
     assert_eq!(claimed(&store, run, "box-1", 2).await.key, key("new"));
-    assert_eq!(store.current_run().await.unwrap(), Some(run));
+    assert_eq!(
+        store.current_run().await.expect("the store answers"),
+        Some(run)
+    );
 }
 
 pub async fn status_lists_every_host_and_who_built_each_job<S: Store>(
@@ -505,16 +589,25 @@ pub async fn status_lists_every_host_and_who_built_each_job<S: Store>(
             &[job("a", 3.0, &[]), job("b", 2.0, &[]), job("c", 1.0, &[])],
         )
         .await
-        .unwrap();
-    store.host_heartbeat(run, "box-1", 16).await.unwrap();
-    store.host_heartbeat(run, "box-2", 8).await.unwrap();
+        .expect("the store answers");
+    store
+        .host_heartbeat(run, "box-1", 16)
+        .await
+        .expect("the store answers");
+    store
+        .host_heartbeat(run, "box-2", 8)
+        .await
+        .expect("the store answers");
     let a = claimed(&store, run, "box-1", 4).await;
     let b = claimed(&store, run, "box-2", 0).await;
     clock.advance(secs(30));
     publish(&store, &a).await;
-    store.host_heartbeat(run, "box-1", 16).await.unwrap();
+    store
+        .host_heartbeat(run, "box-1", 16)
+        .await
+        .expect("the store answers");
     clock.advance(secs(15));
-    let report = store.run_status(run).await.unwrap();
+    let report = store.run_status(run).await.expect("the store answers");
     assert_eq!(report.hosts.len(), 2);
     let (one, two) = (&report.hosts[0], &report.hosts[1]);
     assert_eq!((one.name.as_str(), one.slots), ("box-1", 16));
@@ -527,7 +620,7 @@ pub async fn status_lists_every_host_and_who_built_each_job<S: Store>(
     assert_eq!(report.running[0].host.as_deref(), Some("box-2"));
     assert_eq!(report.running[0].lease_until, Some(b.expires_at));
     assert_eq!(report.counts[&JobState::Built], 1);
-    let jobs = store.jobs(run).await.unwrap();
+    let jobs = store.jobs(run).await.expect("the store answers");
     assert_eq!(jobs[0].host.as_deref(), Some("box-1"));
     let text = render_status(&report, report.generated_at);
     assert!(text.contains("hosts (2):"), "{text}");
@@ -536,11 +629,20 @@ pub async fn status_lists_every_host_and_who_built_each_job<S: Store>(
         "{text}"
     );
     assert!(text.contains("box-2 slot 0"), "{text}");
-    let json = serde_json::to_value(&report).unwrap();
+    let json = serde_json::to_value(&report).expect("the store answers");
     assert_eq!(json["hosts"][1]["name"], "box-2");
     assert_eq!(json["running"][0]["host"], "box-2");
     // The newest run is also what `--status` shows.
-    assert_eq!(store.status().await.unwrap().unwrap().hosts.len(), 2);
+    assert_eq!(
+        store
+            .status()
+            .await
+            .expect("the store answers")
+            .expect("the store answers")
+            .hosts
+            .len(),
+        2
+    );
 }
 
 pub async fn concurrent_claims_never_hand_out_the_same_job<S: Store>(
@@ -562,7 +664,7 @@ pub async fn concurrent_claims_never_hand_out_the_same_job<S: Store>(
     let run = store
         .create_run(&info(), publishing(), &jobs)
         .await
-        .unwrap();
+        .expect("the store answers");
     let mut tasks = tokio::task::JoinSet::new();
     for slot in 0..12u32 {
         let store = store.clone();
@@ -570,10 +672,23 @@ pub async fn concurrent_claims_never_hand_out_the_same_job<S: Store>(
             let host = format!("box-{}", slot % 3);
             let mut built = Vec::new();
             loop {
-                match store.claim(run, &host, slot, LEASE).await.unwrap() {
+                match store
+                    .claim(run, &host, slot, LEASE)
+                    .await
+                    .expect("the store answers")
+                {
                     Claim::Claimed(lease) => {
-                        assert!(store.begin_publish(&lease).await.unwrap().is_accepted());
-                        let done = store.finish(&lease, &JobResult::Published).await.unwrap();
+                        assert!(
+                            store
+                                .begin_publish(&lease)
+                                .await
+                                .expect("the store answers")
+                                .is_accepted()
+                        );
+                        let done = store
+                            .finish(&lease, &JobResult::Published)
+                            .await
+                            .expect("the store answers");
                         assert!(done.is_accepted(), "{done:?}");
                         built.push(lease.key);
                     }
@@ -586,12 +701,12 @@ pub async fn concurrent_claims_never_hand_out_the_same_job<S: Store>(
     }
     let mut all = Vec::new();
     while let Some(built) = tasks.join_next().await {
-        all.extend(built.unwrap());
+        all.extend(built.expect("the store answers"));
     }
     let unique: BTreeSet<&JobKey> = all.iter().collect();
     assert_eq!(all.len(), 60, "every job built once");
     assert_eq!(unique.len(), 60, "no job handed out twice");
-    let history = store.history(run).await.unwrap();
+    let history = store.history(run).await.expect("the store answers");
     let claims = history
         .iter()
         .filter(|t| t.state == JobState::Building)
@@ -601,11 +716,15 @@ pub async fn concurrent_claims_never_hand_out_the_same_job<S: Store>(
         store
             .jobs(run)
             .await
-            .unwrap()
+            .expect("the store answers")
             .iter()
             .all(|j| j.attempt == 1)
     );
-    assert_eq!(store.current_run().await.unwrap(), None, "the run finished");
+    assert_eq!(
+        store.current_run().await.expect("the store answers"),
+        None,
+        "the run finished"
+    );
 }
 
 pub async fn pkgbuild_archives_travel_with_the_job_and_are_capped<S: Store>(
@@ -618,13 +737,25 @@ pub async fn pkgbuild_archives_travel_with_the_job_and_are_capped<S: Store>(
     let run = store
         .create_run(&info(), publishing(), &[with_archive, job("b", 0.0, &[])])
         .await
-        .unwrap();
+        .expect("the store answers");
     let a = claimed(&store, run, "box-1", 0).await;
     assert_eq!(a.pkgbuild_sha256.as_deref(), Some(archive.sha256()));
-    assert_eq!(store.pkgbuild(run, &a.key).await.unwrap(), Some(archive));
+    assert_eq!(
+        store
+            .pkgbuild(run, &a.key)
+            .await
+            .expect("the store answers"),
+        Some(archive)
+    );
     let b = claimed(&store, run, "box-1", 1).await;
     assert_eq!(b.pkgbuild_sha256, None);
-    assert_eq!(store.pkgbuild(run, &b.key).await.unwrap(), None);
+    assert_eq!(
+        store
+            .pkgbuild(run, &b.key)
+            .await
+            .expect("the store answers"),
+        None
+    );
 
     let mut huge = job("huge", 1.0, &[]);
     huge.pkgbuild = Some(PkgbuildArchive::new(vec![
@@ -635,7 +766,7 @@ pub async fn pkgbuild_archives_travel_with_the_job_and_are_capped<S: Store>(
     let error = store
         .create_run(&info(), publishing(), &[huge])
         .await
-        .unwrap_err();
+        .expect_err("refused");
     assert!(
         matches!(error, QueueError::PkgbuildTooLarge { .. }),
         "{error}"
@@ -647,7 +778,7 @@ pub async fn pkgbuild_archives_travel_with_the_job_and_are_capped<S: Store>(
     let error = store
         .create_run(&info(), publishing(), &[job("a", 1.0, &["nowhere"])])
         .await
-        .unwrap_err();
+        .expect_err("refused");
     assert!(
         error
             .to_string()
@@ -660,13 +791,16 @@ pub async fn publish_locks_exclude_each_other_per_repository<S: Store>(
     store: S,
     _clock: Arc<ManualClock>,
 ) {
-    let core = store.publish_lock("core").await.unwrap();
+    let core = store.publish_lock("core").await.expect("the store answers");
     assert_eq!(core.repo(), "core");
     // Another repository is independent.
-    let extra = store.publish_lock("extra").await.unwrap();
+    let extra = store
+        .publish_lock("extra")
+        .await
+        .expect("the store answers");
     let waiter = {
         let store = store.clone();
-        tokio::spawn(async move { store.publish_lock("core").await.unwrap() })
+        tokio::spawn(async move { store.publish_lock("core").await.expect("the store answers") })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
@@ -674,12 +808,15 @@ pub async fn publish_locks_exclude_each_other_per_repository<S: Store>(
         "a second holder of core while the first holds it"
     );
     core.release().await;
-    let second = waiter.await.unwrap();
+    let second = waiter.await.expect("the store answers");
     assert_eq!(second.repo(), "core");
     second.release().await;
     // Dropping a guard releases it too.
     drop(extra);
-    let again = store.publish_lock("extra").await.unwrap();
+    let again = store
+        .publish_lock("extra")
+        .await
+        .expect("the store answers");
     again.release().await;
 }
 
@@ -698,18 +835,24 @@ pub async fn a_retried_result_is_accepted_once_and_the_run_finishes<S: Store>(
             ],
         )
         .await
-        .unwrap();
+        .expect("the store answers");
     let a = claimed(&store, run, "box-1", 0).await;
     publish(&store, &a).await;
     // The same result again (its answer was lost): accepted without a second effect.
-    let again = store.finish(&a, &JobResult::Published).await.unwrap();
+    let again = store
+        .finish(&a, &JobResult::Published)
+        .await
+        .expect("the store answers");
     let Fenced::Accepted(again) = again else {
         panic!("{again:?}")
     };
     assert_eq!(again.record.state, JobState::Built);
     // A different result under the same token is refused.
     assert!(matches!(
-        store.finish(&a, &JobResult::Interrupted).await.unwrap(),
+        store
+            .finish(&a, &JobResult::Interrupted)
+            .await
+            .expect("the store answers"),
         Fenced::Refused(Refusal::NotBuilding {
             state: JobState::Built
         })
@@ -722,7 +865,7 @@ pub async fn a_retried_result_is_accepted_once_and_the_run_finishes<S: Store>(
         store
             .finish(&c, &JobResult::Interrupted)
             .await
-            .unwrap()
+            .expect("the store answers")
             .is_accepted()
     );
     let c2 = claimed(&store, run, "box-2", 0).await;
@@ -730,11 +873,14 @@ pub async fn a_retried_result_is_accepted_once_and_the_run_finishes<S: Store>(
     publish(&store, &b).await;
     publish(&store, &c2).await;
     assert_eq!(
-        store.claim(run, "box-1", 0, LEASE).await.unwrap(),
+        store
+            .claim(run, "box-1", 0, LEASE)
+            .await
+            .expect("the store answers"),
         Claim::Finished
     );
-    assert_eq!(store.current_run().await.unwrap(), None);
-    let status = store.run_status(run).await.unwrap();
+    assert_eq!(store.current_run().await.expect("the store answers"), None);
+    let status = store.run_status(run).await.expect("the store answers");
     assert!(status.run.finished_at.is_some());
     assert_eq!(status.counts[&JobState::Built], 3);
 }
