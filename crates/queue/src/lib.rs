@@ -16,6 +16,7 @@
 //! Times are stored as unix milliseconds (UTC) and reported as [`chrono::DateTime<Utc>`]
 //! (RFC 3339 in JSON); durations as seconds.
 
+mod archive;
 mod clock;
 mod error;
 mod fencing;
@@ -28,8 +29,9 @@ mod sqlite;
 mod store;
 mod work;
 
+pub use archive::{pack_pkgbuild, unpack_pkgbuild};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::QueueError;
+pub use error::{ArchiveError, QueueError};
 pub use model::{
     JobKey, JobRecord, JobState, NewJob, Resume, RunId, RunInfo, Transition, TransitionRecord,
     UnknownState,

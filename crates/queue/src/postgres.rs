@@ -169,7 +169,9 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
-            .test_before_acquire(true)
+            // No ping before each use (a round trip per statement): a connection that died
+            // with a server restart fails its next statement, which is retried.
+            .test_before_acquire(false)
             .connect_lazy_with(options.clone());
         let store = PostgresStore {
             pool,
@@ -863,6 +865,9 @@ impl PostgresStore {
             JobResult::Interrupted => Some(format!("interrupted on {}", lease.host)),
             JobResult::Published | JobResult::BuiltNotPublished => None,
         };
+        if matches!(result, JobResult::Published) {
+            return self.try_publish(lease, now, &action).await;
+        }
         let mut tx = self.begin(&action).await?;
         // The fenced statement records the result, its history and the run's rules at once.
         self.trip(1);
@@ -984,6 +989,68 @@ impl PostgresStore {
             blocked,
             stopped_run,
         }))
+    }
+
+    /// The hot path of a run: a published result in one statement (so one implicit
+    /// transaction and one round trip) that records it under the fence, appends the history
+    /// and makes the dependents one dependency closer to ready, locking them in one order so
+    /// that two completions never deadlock. Row locks are held for that one statement only.
+    async fn try_publish(
+        &self,
+        lease: &Lease,
+        now: i64,
+        action: &str,
+    ) -> Result<Fenced<Completion>, QueueError> {
+        let key = &lease.key;
+        let run = lease.run;
+        self.trip(1);
+        let row = sqlx::query(concat!(
+            "WITH done AS (UPDATE jobs SET state = 'built', finished_at = $1, \
+               duration_ms = $1 - started_at, published_at = $1, reason = NULL, \
+               lease_until = NULL \
+               WHERE run_id = $2 AND pkgbase = $3 AND cycle_stage = $4 AND token = $5 \
+               AND state = 'building' AND lease_until > $1 RETURNING *), \
+             history AS (",
+            history_insert!(),
+            "SELECT run_id, pkgbase, cycle_stage, state, version, attempt, slot, log, reason, \
+               blocked_by, $1, duration_ms, host, token FROM done), \
+             dependents AS (SELECT j.run_id, j.pkgbase, j.cycle_stage FROM jobs j \
+               JOIN job_deps d ON j.run_id = d.run_id AND j.pkgbase = d.pkgbase \
+               AND j.cycle_stage = d.cycle_stage \
+               JOIN done ON d.run_id = done.run_id AND d.dep_pkgbase = done.pkgbase \
+               AND d.dep_cycle_stage = done.cycle_stage \
+               ORDER BY j.pkgbase, j.cycle_stage FOR UPDATE OF j), \
+             freed AS (UPDATE jobs j SET pending_deps = j.pending_deps - 1 FROM dependents x \
+               WHERE j.run_id = x.run_id AND j.pkgbase = x.pkgbase \
+               AND j.cycle_stage = x.cycle_stage RETURNING 1) \
+             SELECT ",
+            job_columns!(),
+            " FROM done"
+        ))
+        .bind(now)
+        .bind(run.0)
+        .bind(&key.pkgbase)
+        .bind(i64::from(key.cycle_stage))
+        .bind(lease.token.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.query_error(action))?;
+        if let Some(row) = row {
+            return Ok(Fenced::Accepted(Completion {
+                record: self.job_from_row(&row)?,
+                blocked: Vec::new(),
+                stopped_run: false,
+            }));
+        }
+        let stored = self.stored_fence(&self.pool, run, key).await?;
+        match refusal(lease.token, now, stored, Some(JobState::Built)) {
+            Err(refused) => Ok(Fenced::Refused(refused)),
+            Ok(()) => Ok(Fenced::Accepted(Completion {
+                record: self.job_record(&self.pool, run, key).await?,
+                blocked: Vec::new(),
+                stopped_run: false,
+            })),
+        }
     }
 
     async fn try_resume_work(

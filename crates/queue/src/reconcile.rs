@@ -281,4 +281,36 @@ mod tests {
             }
         );
     }
+
+    #[test]
+    fn with_live_leases_a_build_another_host_holds_is_left_to_it() {
+        let now = DateTime::UNIX_EPOCH + chrono::TimeDelta::seconds(100);
+        let mut live = record("live", "1-1", JobState::Building, 1);
+        live.lease_until = Some(now + chrono::TimeDelta::seconds(1));
+        let mut expired = record("expired", "1-1", JobState::Building, 1);
+        expired.lease_until = Some(now);
+        let mut moved = record("moved", "1-1", JobState::Building, 1);
+        moved.lease_until = Some(now + chrono::TimeDelta::seconds(1));
+        let existing = [live, expired, moved];
+        let jobs = [
+            new_job("live", 0, "1-1", JobState::Queued),
+            new_job("expired", 0, "1-1", JobState::Queued),
+            new_job("moved", 0, "2-1", JobState::Queued),
+        ];
+        let plan = plan_resume(RunId(1), &existing, &jobs, Some(now));
+        let dispositions: Vec<Disposition> = plan.jobs.iter().map(|(_, _, d)| *d).collect();
+        assert_eq!(
+            dispositions,
+            [
+                Disposition::Keep,
+                Disposition::Reset { attempt: 1 },
+                Disposition::Reset { attempt: 0 },
+            ]
+        );
+        assert_eq!(plan.summary.interrupted, [JobKey::new("expired", 0)]);
+        assert_eq!(plan.summary.version_changed, [JobKey::new("moved", 0)]);
+        // Without live leases (one host resuming its own run) every build was cut short.
+        let plan = plan_resume(RunId(1), &existing, &jobs, None);
+        assert_eq!(plan.jobs[0].2, Disposition::Reset { attempt: 1 });
+    }
 }

@@ -32,17 +32,14 @@ use crate::work::{
 /// backend once (`match config { Sqlite => run(SqliteStore::open(..)), Postgres => ... }`).
 /// The `Send` bound lets the orchestrator move store calls into spawned tasks.
 ///
-/// # A PostgreSQL backend
+/// # Backends
 ///
-/// Several build hosts sharing one run implement the same trait over the same tables, with
-/// these differences: `BIGSERIAL`/`BIGINT` ids and times, `$n` placeholders, `SELECT ... FOR
-/// UPDATE` (or `SERIALIZABLE`) in place of SQLite's `BEGIN IMMEDIATE` write lock,
-/// `DISTINCT ON (pkgbase)` in place of SQLite's bare-column `MAX()` in
-/// [`durations`](Self::durations), and a `host` on each building job so that
-/// [`mark_interrupted`](Self::mark_interrupted) and resuming only interrupt the builds of the
-/// host that stopped, never another host's live builds. Claiming the next job atomically
-/// (`UPDATE ... WHERE state = 'queued' ... FOR UPDATE SKIP LOCKED`) would be a new method
-/// there; the choice of job stays in the orchestrator.
+/// [`SqliteStore`](crate::SqliteStore) (one host) and [`PostgresStore`](crate::PostgresStore)
+/// (many hosts) implement it over the same tables. For a run shared by several hosts the
+/// orchestration uses [`WorkQueue`] instead of [`record`](Self::record): there the store
+/// also chooses the next job (the one claim that must be atomic across hosts), records which
+/// host holds it, and refuses results from a host that lost it. [`status`](Self::status)
+/// then lists the hosts too.
 pub trait StateStore: Send + Sync {
     /// Starts a new run over `jobs` (in build-list order; each queued or skipped) and makes it
     /// the current run. Builds still marked building in earlier runs are marked interrupted:
