@@ -5,6 +5,10 @@
 //! and per completion (start of publishing + published result), the database round trips per
 //! job, and the whole run's wall time, which with instant builds is all overhead.
 //!
+//! Then the first 2,000 jobs with one slot alone, each call's latency without queueing, once
+//! with every commit flushed and once with `synchronous_commit = off` (measurement only:
+//! the difference is this machine's fsync time; three commits per job).
+//!
 //! `cargo bench -p archport-queue --bench claims`. Skips with a line saying why when the
 //! PostgreSQL server binaries or the real data are missing. `ARCHPORT_BENCH_JOBS=<n>` runs
 //! on the first n jobs only (a quick look).
@@ -33,6 +37,8 @@ use tokio::sync::Notify;
 const HOSTS: u32 = 4;
 const SLOTS: u32 = 16;
 const LEASE: Duration = Duration::from_secs(600);
+/// Jobs of the one-slot run: enough for stable percentiles, short enough for the time limit.
+const ALONE_JOBS: usize = 2000;
 
 /// What one slot measured.
 #[derive(Default)]
@@ -135,6 +141,127 @@ async fn slot(
     }
 }
 
+/// Runs `jobs` with `hosts` × `slots` claimers in a fresh database `name`, and prints the
+/// figures.
+async fn run_once(
+    server: &pg::PgServer,
+    name: &str,
+    jobs: &[WorkJob],
+    hosts: u32,
+    slots: u32,
+    flush: bool,
+) {
+    let edges: usize = jobs.iter().map(|job| job.deps.len()).sum();
+    let mut url = server.create_database(name).await;
+    if !flush {
+        // Measurement only: commits return before their WAL reaches the disk, which
+        // separates the database's own work from this machine's fsync time.
+        url.push_str("?options=-c%20synchronous_commit%3Doff");
+    }
+    let connect = || PostgresStore::connect_with(&url, Arc::new(SystemClock), slots + 2);
+    let creator = match connect().await {
+        Ok(store) => store,
+        Err(e) => panic!("{e}"),
+    };
+    let info = RunInfo {
+        command: "bench".to_owned(),
+        list_path: "full-world".to_owned(),
+        list_timestamp: "2024".to_owned(),
+        host: "host-0".to_owned(),
+    };
+    let created = Instant::now();
+    let run = match creator.create_run(&info, RunOptions::default(), jobs).await {
+        Ok(run) => run,
+        Err(e) => panic!("{e}"),
+    };
+    let create_time = created.elapsed();
+    let progress = Arc::new(Notify::new());
+    let mut stores = Vec::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    for host in 0..hosts {
+        let store = match connect().await {
+            Ok(store) => store,
+            Err(e) => panic!("{e}"),
+        };
+        let host_name = format!("host-{host}");
+        if let Err(e) = store.host_heartbeat(run, &host_name, slots).await {
+            panic!("{e}");
+        }
+        let before = store.round_trips();
+        for s in 0..slots {
+            tasks.spawn(slot(
+                store.clone(),
+                run,
+                host_name.clone(),
+                s,
+                progress.clone(),
+            ));
+        }
+        stores.push((store, before));
+    }
+    let started = Instant::now();
+    let mut claims = Vec::new();
+    let mut completions = Vec::new();
+    let mut waits = 0;
+    while let Some(times) = tasks.join_next().await {
+        let times = match times {
+            Ok(times) => times,
+            Err(e) => panic!("a slot failed: {e}"),
+        };
+        claims.extend(times.claims);
+        completions.extend(times.completions);
+        waits += times.waits;
+    }
+    let wall = started.elapsed();
+    let trips: u64 = stores
+        .iter()
+        .map(|(store, before)| store.round_trips() - before)
+        .sum();
+    claims.sort();
+    completions.sort();
+    let n = jobs.len();
+    assert_eq!(claims.len(), n, "every job claimed once");
+    println!(
+        "queue/claims/{name}: {n} jobs, {edges} dependency edges, {hosts} hosts x {slots} \
+         slots, {}",
+        if flush {
+            "every commit flushed (fsync on)"
+        } else {
+            "synchronous_commit off"
+        }
+    );
+    println!("  creating the run:   {:.2} s", create_time.as_secs_f64());
+    println!(
+        "  claim:              median {:.2} ms, p99 {:.2} ms",
+        ms(percentile(&claims, 0.5)),
+        ms(percentile(&claims, 0.99))
+    );
+    println!(
+        "  completion:         median {:.2} ms, p99 {:.2} ms (begin_publish + finish)",
+        ms(percentile(&completions, 0.5)),
+        ms(percentile(&completions, 0.99))
+    );
+    println!(
+        "  per job (claim + completion): median {:.2} ms",
+        ms(percentile(&claims, 0.5) + percentile(&completions, 0.5))
+    );
+    println!(
+        "  round trips:        {:.2} per job ({trips} statements, transaction control \
+         included; {waits} claims found nothing ready)",
+        trips as f64 / n as f64
+    );
+    println!(
+        "  whole run:          {:.2} s wall, {:.0} jobs/s, {:.2} ms of wall time per job",
+        wall.as_secs_f64(),
+        n as f64 / wall.as_secs_f64(),
+        ms(wall) / n as f64
+    );
+    for (store, _) in stores {
+        store.close().await;
+    }
+    creator.close().await;
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter that names something else skips the run.
     if std::env::args()
@@ -168,7 +295,6 @@ fn main() {
         jobs.truncate(limit);
         // Dependencies point backwards in list order: the first n jobs are a closed run.
     }
-    let edges: usize = jobs.iter().map(|job| job.deps.len()).sum();
     let server = pg::PgServer::start(true);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -178,102 +304,13 @@ fn main() {
         Err(e) => panic!("tokio runtime: {e}"),
     };
     runtime.block_on(async {
-        let url = server.create_database("bench").await;
-        let connect = || PostgresStore::connect_with(&url, Arc::new(SystemClock), SLOTS + 2);
-        let creator = match connect().await {
-            Ok(store) => store,
-            Err(e) => panic!("{e}"),
-        };
-        let info = RunInfo {
-            command: "bench".to_owned(),
-            list_path: "full-world".to_owned(),
-            list_timestamp: "2024".to_owned(),
-            host: "host-0".to_owned(),
-        };
-        let created = Instant::now();
-        let run = match creator
-            .create_run(&info, RunOptions::default(), &jobs)
-            .await
-        {
-            Ok(run) => run,
-            Err(e) => panic!("{e}"),
-        };
-        let create_time = created.elapsed();
-        let progress = Arc::new(Notify::new());
-        let mut stores = Vec::new();
-        let mut tasks = tokio::task::JoinSet::new();
-        for host in 0..HOSTS {
-            let store = match connect().await {
-                Ok(store) => store,
-                Err(e) => panic!("{e}"),
-            };
-            let name = format!("host-{host}");
-            if let Err(e) = store.host_heartbeat(run, &name, SLOTS).await {
-                panic!("{e}");
-            }
-            let before = store.round_trips();
-            for s in 0..SLOTS {
-                tasks.spawn(slot(store.clone(), run, name.clone(), s, progress.clone()));
-            }
-            stores.push((store, before));
-        }
-        let started = Instant::now();
-        let mut claims = Vec::new();
-        let mut completions = Vec::new();
-        let mut waits = 0;
-        while let Some(times) = tasks.join_next().await {
-            let times = match times {
-                Ok(times) => times,
-                Err(e) => panic!("a slot failed: {e}"),
-            };
-            claims.extend(times.claims);
-            completions.extend(times.completions);
-            waits += times.waits;
-        }
-        let wall = started.elapsed();
-        let trips: u64 = stores
-            .iter()
-            .map(|(store, before)| store.round_trips() - before)
-            .sum();
-        claims.sort();
-        completions.sort();
-        let n = jobs.len();
-        assert_eq!(claims.len(), n, "every job claimed once");
-        println!(
-            "queue/claims: {n} jobs, {edges} dependency edges, {} hosts x {} slots, \
-             PostgreSQL with fsync on",
-            HOSTS, SLOTS
-        );
-        println!("  creating the run:   {:.2} s", create_time.as_secs_f64());
-        println!(
-            "  claim:              median {:.2} ms, p99 {:.2} ms",
-            ms(percentile(&claims, 0.5)),
-            ms(percentile(&claims, 0.99))
-        );
-        println!(
-            "  completion:         median {:.2} ms, p99 {:.2} ms (begin_publish + finish)",
-            ms(percentile(&completions, 0.5)),
-            ms(percentile(&completions, 0.99))
-        );
-        println!(
-            "  per job (claim + completion): median {:.2} ms",
-            ms(percentile(&claims, 0.5) + percentile(&completions, 0.5))
-        );
-        println!(
-            "  round trips:        {:.2} per job ({trips} statements, transaction control \
-             included; {waits} claims found nothing ready)",
-            trips as f64 / n as f64
-        );
-        println!(
-            "  whole run:          {:.2} s wall, {:.0} jobs/s, {:.2} ms of wall time per job",
-            wall.as_secs_f64(),
-            n as f64 / wall.as_secs_f64(),
-            ms(wall) / n as f64
-        );
-        for (store, _) in stores {
-            store.close().await;
-        }
-        creator.close().await;
+        // Saturated: every slot of every host claims at once, builds take no time.
+        run_once(&server, "full", &jobs, HOSTS, SLOTS, true).await;
+        // Alone: one slot, so each call's latency without queueing behind 63 others (what a
+        // slot sees when builds take minutes).
+        let alone = jobs.len().min(ALONE_JOBS);
+        run_once(&server, "alone", &jobs[..alone], 1, 1, true).await;
+        run_once(&server, "alone_unflushed", &jobs[..alone], 1, 1, false).await;
     });
     drop(server);
 }
