@@ -73,6 +73,9 @@ pub struct FailedJob {
     pub log: Option<String>,
     /// When it failed.
     pub finished_at: Option<DateTime<Utc>>,
+    /// The host it failed on (pull model only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// Where the current (or last) run stands. Serialized as is for `--status --json`: the
@@ -146,6 +149,7 @@ impl StatusReport {
                     reason: job.reason.clone(),
                     log: job.log.clone(),
                     finished_at: job.finished_at,
+                    host: job.host.clone(),
                 }),
                 JobState::Blocked => blocked
                     .entry(

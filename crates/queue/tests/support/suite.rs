@@ -414,6 +414,7 @@ pub async fn a_failure_blocks_dependents_and_stop_on_failure_stops_claims<S: Sto
     assert_eq!(status.counts[&JobState::Blocked], 3);
     assert_eq!(status.counts[&JobState::Queued], 1, "y was never claimed");
     assert_eq!(status.blocked["a"], [key("b"), key("c"), key("d")]);
+    assert_eq!(status.failures[0].host.as_deref(), Some("box-1"));
 }
 
 pub async fn a_build_that_is_not_published_blocks_a_publishing_run<S: Store>(
