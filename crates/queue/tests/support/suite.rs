@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use archport_queue::{
     Claim, FenceToken, Fenced, JobKey, JobResult, JobState, Lease, ManualClock, NewJob,
-    PkgbuildArchive, QueueError, Refusal, RunId, RunInfo, RunOptions, StateStore, WorkJob,
-    WorkQueue, render_status,
+    PkgbuildArchive, QueueError, Refusal, RunId, RunInfo, RunOptions, StateStore, Transition,
+    WorkJob, WorkQueue, render_status,
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
@@ -29,7 +29,8 @@ macro_rules! for_each_suite_test {
             concurrent_claims_never_hand_out_the_same_job,
             pkgbuild_archives_travel_with_the_job_and_are_capped,
             publish_locks_exclude_each_other_per_repository,
-            a_retried_result_is_accepted_once_and_the_run_finishes
+            a_retried_result_is_accepted_once_and_the_run_finishes,
+            the_single_host_state_machine_records_and_resumes
         );
     };
 }
@@ -884,4 +885,126 @@ pub async fn a_retried_result_is_accepted_once_and_the_run_finishes<S: Store>(
     let status = store.run_status(run).await.expect("the store answers");
     assert!(status.run.finished_at.is_some());
     assert_eq!(status.counts[&JobState::Built], 3);
+}
+
+/// The single-host path (the orchestrator decides, the store records), the same on every
+/// backend: transitions with attempts and durations, the cascade as recorded, interruption,
+/// resuming, and durations across runs.
+pub async fn the_single_host_state_machine_records_and_resumes<S: Store>(
+    store: S,
+    clock: Arc<ManualClock>,
+) {
+    let new = |pkgbase: &str| job(pkgbase, 0.0, &[]).job;
+    let list = [new("a"), new("b"), new("c"), new("d")];
+    let run = store
+        .start_run(&info(), &list)
+        .await
+        .expect("the store answers");
+    let building = |pkgbase: &str, slot: u32| Transition {
+        slot: Some(slot),
+        log: Some(format!("/work/logs/{pkgbase}.log")),
+        ..Transition::new(key(pkgbase), JobState::Building)
+    };
+    let a = store
+        .record(run, &building("a", 0))
+        .await
+        .expect("the store answers");
+    assert_eq!(
+        (a.state, a.attempt, a.slot),
+        (JobState::Building, 1, Some(0))
+    );
+    store
+        .record(run, &building("b", 1))
+        .await
+        .expect("the store answers");
+    store
+        .record(run, &building("c", 2))
+        .await
+        .expect("the store answers");
+    clock.advance(secs(90));
+    let a = store
+        .record(run, &Transition::new(key("a"), JobState::Built))
+        .await
+        .expect("the store answers");
+    assert_eq!(a.duration_secs, Some(90.0));
+    assert_eq!(
+        a.log.as_deref(),
+        Some("/work/logs/a.log"),
+        "kept from the build"
+    );
+    let failed = store
+        .record(
+            run,
+            &Transition {
+                reason: Some("build: makechrootpkg exited with 2".to_owned()),
+                ..Transition::new(key("b"), JobState::Failed)
+            },
+        )
+        .await
+        .expect("the store answers");
+    assert_eq!(failed.state, JobState::Failed);
+    store
+        .record(
+            run,
+            &Transition {
+                reason: Some("blocked by b".to_owned()),
+                blocked_by: Some("b".to_owned()),
+                ..Transition::new(key("d"), JobState::Blocked)
+            },
+        )
+        .await
+        .expect("the store answers");
+    // A signal: c's build is cut short.
+    assert_eq!(
+        store
+            .mark_interrupted(run)
+            .await
+            .expect("the store answers"),
+        1
+    );
+    assert_eq!(state_of(&store, run, "c").await, JobState::Interrupted);
+    let report = store
+        .status()
+        .await
+        .expect("the store answers")
+        .expect("a run");
+    assert_eq!(report.counts[&JobState::Built], 1);
+    assert_eq!(report.blocked["b"], [key("d")]);
+    assert!(report.hosts.is_empty(), "no hosts on the single-host path");
+
+    let resume = store
+        .resume_run(&info(), &list)
+        .await
+        .expect("the store answers")
+        .expect("a run to resume");
+    assert_eq!(resume.already_built, [key("a")]);
+    assert_eq!(resume.interrupted, [key("c")]);
+    assert_eq!(resume.retried, [key("b"), key("d")]);
+    let c = store
+        .record(run, &building("c", 0))
+        .await
+        .expect("the store answers");
+    assert_eq!(
+        c.attempt, 2,
+        "the next build of an interrupted job is a new attempt"
+    );
+    store.finish_run(run).await.expect("the store answers");
+    assert!(
+        store
+            .status()
+            .await
+            .expect("the store answers")
+            .expect("a run")
+            .run
+            .finished_at
+            .is_some()
+    );
+    let durations = store.durations().await.expect("the store answers");
+    assert_eq!(durations.get("a"), Some(&90.0));
+    let history = store.history(run).await.expect("the store answers");
+    assert_eq!(history.first().map(|t| t.state), Some(JobState::Queued));
+    assert_eq!(
+        history.last().map(|t| (t.state, t.attempt)),
+        Some((JobState::Building, 2))
+    );
 }
