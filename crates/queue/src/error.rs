@@ -85,4 +85,66 @@ pub enum QueueError {
         /// Which value, and what it held.
         what: String,
     },
+    /// A job's PKGBUILD archive is over the cap.
+    #[error(
+        "{db}: the PKGBUILD archive of {key} is {size} bytes, over the cap of {max} bytes: \
+         remove build outputs and stray files from its pkgbuilds/ directory"
+    )]
+    PkgbuildTooLarge {
+        /// Database location.
+        db: String,
+        /// The job.
+        key: JobKey,
+        /// The archive's size.
+        size: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// A job depends on a job that is not in the run.
+    #[error("{db}: job {key} depends on {dep}, which is not in the run")]
+    UnknownDependency {
+        /// Database location.
+        db: String,
+        /// The job.
+        key: JobKey,
+        /// The missing dependency.
+        dep: JobKey,
+    },
+}
+
+/// What went wrong packing or unpacking a PKGBUILD tree.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    /// A file of the tree (or the destination) could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The packed tree is over the cap.
+    #[error(
+        "{pkgbase}: the PKGBUILD tree {} packs to {size} bytes, over the cap of {max} bytes: \
+         remove downloaded sources and stray files from it",
+        dir.display()
+    )]
+    TooLarge {
+        /// The pkgbase.
+        pkgbase: String,
+        /// Its tree.
+        dir: std::path::PathBuf,
+        /// The archive's size.
+        size: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// An entry would land outside the destination.
+    #[error("{}: refusing archive entry {entry:?}, which points outside", dest.display())]
+    Unsafe {
+        /// Where the archive was unpacked.
+        dest: std::path::PathBuf,
+        /// The entry.
+        entry: String,
+    },
 }

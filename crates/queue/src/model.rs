@@ -215,6 +215,13 @@ pub struct JobRecord {
     pub finished_at: Option<DateTime<Utc>>,
     /// How long the build took (set when a started build ends).
     pub duration_secs: Option<f64>,
+    /// The host that claimed the current or last build (pull model only), so every job
+    /// shows the host that built it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// While building under a lease (pull model only): when the lease ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<DateTime<Utc>>,
 }
 
 /// One recorded transition, from the append-only history.

@@ -4,7 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
+
 use crate::model::{JobKey, JobRecord, JobState, NewJob, Resume, RunId};
+use crate::work::{MAX_PKGBUILD_ARCHIVE_BYTES, WorkJob};
 
 /// Why a list of new jobs cannot enter a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +16,35 @@ pub(crate) enum NewJobProblem {
     Duplicate(JobKey),
     /// A state other than queued or skipped.
     BadState(JobKey, JobState),
+    /// A dependency that is not among the jobs.
+    UnknownDependency(JobKey, JobKey),
+    /// A PKGBUILD archive over the cap, with its size.
+    TooLarge(JobKey, usize),
+}
+
+/// Checks a run of the pull model: [`validate_new_jobs`], every dependency among the jobs,
+/// every PKGBUILD archive under [`MAX_PKGBUILD_ARCHIVE_BYTES`].
+pub(crate) fn validate_work_jobs(jobs: &[WorkJob]) -> Result<(), NewJobProblem> {
+    let new_jobs: Vec<NewJob> = jobs.iter().map(|job| job.job.clone()).collect();
+    validate_new_jobs(&new_jobs)?;
+    let keys: HashSet<&JobKey> = jobs.iter().map(|job| &job.job.key).collect();
+    for job in jobs {
+        if let Some(dep) = job.deps.iter().find(|dep| !keys.contains(dep)) {
+            return Err(NewJobProblem::UnknownDependency(
+                job.job.key.clone(),
+                dep.clone(),
+            ));
+        }
+        if let Some(archive) = &job.pkgbuild
+            && archive.bytes().len() > MAX_PKGBUILD_ARCHIVE_BYTES
+        {
+            return Err(NewJobProblem::TooLarge(
+                job.job.key.clone(),
+                archive.bytes().len(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks that `jobs` has each key once and only queued or skipped states.
@@ -57,11 +89,14 @@ pub(crate) struct ResumePlan<'a> {
 
 /// Plans resuming `run`, whose stored jobs are `existing`, with the list's `jobs` (already
 /// validated). A job still marked building counts as interrupted: resuming means the process
-/// that was building it is gone.
+/// that was building it is gone. Except with `live_at` (the pull model, where other hosts
+/// build): a job building under a lease still running at that time, at the list's version,
+/// is kept for its host.
 pub(crate) fn plan_resume<'a>(
     run: RunId,
     existing: &[JobRecord],
     jobs: &'a [NewJob],
+    live_at: Option<DateTime<Utc>>,
 ) -> ResumePlan<'a> {
     let stored: HashMap<&JobKey, &JobRecord> = existing
         .iter()
@@ -89,6 +124,15 @@ pub(crate) fn plan_resume<'a>(
             }
             Some(record) if record.state == JobState::Built => {
                 summary.already_built.push(job.key.clone());
+                Disposition::Keep
+            }
+            Some(record)
+                if record.state == JobState::Building
+                    && job.state == JobState::Queued
+                    && live_at
+                        .zip(record.lease_until)
+                        .is_some_and(|(now, until)| until > now) =>
+            {
                 Disposition::Keep
             }
             Some(record) => {
@@ -127,8 +171,6 @@ pub(crate) fn plan_resume<'a>(
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use chrono::DateTime;
-
     use super::*;
 
     fn new_job(pkgbase: &str, stage: u8, version: &str, state: JobState) -> NewJob {
@@ -156,6 +198,8 @@ mod tests {
             started_at: None,
             finished_at: None,
             duration_secs: None,
+            host: None,
+            lease_until: None,
         }
     }
 
@@ -201,7 +245,7 @@ mod tests {
             new_job("fresh", 0, "1-1", JobState::Queued),
             new_job("nowskipped", 0, "1-1", JobState::Skipped),
         ];
-        let plan = plan_resume(RunId(7), &existing, &jobs);
+        let plan = plan_resume(RunId(7), &existing, &jobs, None);
         let dispositions: Vec<_> = plan
             .jobs
             .iter()
@@ -236,5 +280,37 @@ mod tests {
                 dropped: keys(&["gone"]),
             }
         );
+    }
+
+    #[test]
+    fn with_live_leases_a_build_another_host_holds_is_left_to_it() {
+        let now = DateTime::UNIX_EPOCH + chrono::TimeDelta::seconds(100);
+        let mut live = record("live", "1-1", JobState::Building, 1);
+        live.lease_until = Some(now + chrono::TimeDelta::seconds(1));
+        let mut expired = record("expired", "1-1", JobState::Building, 1);
+        expired.lease_until = Some(now);
+        let mut moved = record("moved", "1-1", JobState::Building, 1);
+        moved.lease_until = Some(now + chrono::TimeDelta::seconds(1));
+        let existing = [live, expired, moved];
+        let jobs = [
+            new_job("live", 0, "1-1", JobState::Queued),
+            new_job("expired", 0, "1-1", JobState::Queued),
+            new_job("moved", 0, "2-1", JobState::Queued),
+        ];
+        let plan = plan_resume(RunId(1), &existing, &jobs, Some(now));
+        let dispositions: Vec<Disposition> = plan.jobs.iter().map(|(_, _, d)| *d).collect();
+        assert_eq!(
+            dispositions,
+            [
+                Disposition::Keep,
+                Disposition::Reset { attempt: 1 },
+                Disposition::Reset { attempt: 0 },
+            ]
+        );
+        assert_eq!(plan.summary.interrupted, [JobKey::new("expired", 0)]);
+        assert_eq!(plan.summary.version_changed, [JobKey::new("moved", 0)]);
+        // Without live leases (one host resuming its own run) every build was cut short.
+        let plan = plan_resume(RunId(1), &existing, &jobs, None);
+        assert_eq!(plan.jobs[0].2, Disposition::Reset { attempt: 1 });
     }
 }

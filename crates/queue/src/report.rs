@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::model::{JobKey, JobRecord, JobState, RunId};
+use crate::work::HostStatus;
 
 /// A run's identity and times.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,6 +50,12 @@ pub struct RunningJob {
     pub elapsed_secs: f64,
     /// Its log.
     pub log: Option<String>,
+    /// The host building it (pull model only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// When its lease ends unless renewed (pull model only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<DateTime<Utc>>,
 }
 
 /// A failed build.
@@ -66,6 +73,9 @@ pub struct FailedJob {
     pub log: Option<String>,
     /// When it failed.
     pub finished_at: Option<DateTime<Utc>>,
+    /// The host it failed on (pull model only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// Where the current (or last) run stands. Serialized as is for `--status --json`: the
@@ -87,6 +97,10 @@ pub struct StatusReport {
     /// Blocked jobs grouped by the pkgbase whose failure blocks them (`unknown` when the
     /// blocker was not recorded), each group in build-list order.
     pub blocked: BTreeMap<String, Vec<JobKey>>,
+    /// Every host taking part in the run (pull model only), by name: slots, last heartbeat
+    /// and what it is building.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<HostStatus>,
 }
 
 /// The group name of blocked jobs whose blocker was not recorded.
@@ -94,7 +108,19 @@ pub const UNKNOWN_BLOCKER: &str = "unknown";
 
 impl StatusReport {
     /// Builds the report of `run` from its jobs (in build-list order) as of `now`.
+    #[cfg(test)]
     pub(crate) fn from_jobs(run: RunSummary, jobs: &[JobRecord], now: DateTime<Utc>) -> Self {
+        Self::with_hosts(run, jobs, Vec::new(), now)
+    }
+
+    /// [`from_jobs`](Self::from_jobs) for a run shared by `hosts` (their `building` lists are
+    /// filled in here from the jobs).
+    pub(crate) fn with_hosts(
+        run: RunSummary,
+        jobs: &[JobRecord],
+        mut hosts: Vec<HostStatus>,
+        now: DateTime<Utc>,
+    ) -> Self {
         let mut counts: BTreeMap<JobState, usize> =
             JobState::ALL.into_iter().map(|state| (state, 0)).collect();
         let mut running = Vec::new();
@@ -113,6 +139,8 @@ impl StatusReport {
                         .started_at
                         .map_or(0.0, |start| seconds_between(start, now)),
                     log: job.log.clone(),
+                    host: job.host.clone(),
+                    lease_until: job.lease_until,
                 }),
                 JobState::Failed => failures.push(FailedJob {
                     key: job.key.clone(),
@@ -121,6 +149,7 @@ impl StatusReport {
                     reason: job.reason.clone(),
                     log: job.log.clone(),
                     finished_at: job.finished_at,
+                    host: job.host.clone(),
                 }),
                 JobState::Blocked => blocked
                     .entry(
@@ -135,7 +164,17 @@ impl StatusReport {
         }
         // A slot-less build (not expected) sorts last; the sort is stable, so list order
         // breaks ties.
-        running.sort_by_key(|job| job.slot.unwrap_or(u32::MAX));
+        running.sort_by(|a, b| {
+            (&a.host, a.slot.unwrap_or(u32::MAX)).cmp(&(&b.host, b.slot.unwrap_or(u32::MAX)))
+        });
+        for host in &mut hosts {
+            host.building = running
+                .iter()
+                .filter(|job| job.host.as_deref() == Some(host.name.as_str()))
+                .map(|job| (job.slot.unwrap_or(u32::MAX), job.key.clone()))
+                .collect();
+        }
+        hosts.sort_by(|a, b| a.name.cmp(&b.name));
         StatusReport {
             generated_at: now,
             run,
@@ -144,6 +183,7 @@ impl StatusReport {
             running,
             failures,
             blocked,
+            hosts,
         }
     }
 }
@@ -204,6 +244,20 @@ pub fn render_status(report: &StatusReport, now: DateTime<Utc>) -> String {
         .collect();
     let _ = writeln!(out, "\n{} jobs: {}", report.total, counts.join(", "));
 
+    if !report.hosts.is_empty() {
+        let _ = writeln!(out, "\nhosts ({}):", report.hosts.len());
+        for host in &report.hosts {
+            let _ = writeln!(
+                out,
+                "  {}: {} slots, {} building, last heartbeat {} ago",
+                host.name,
+                host.slots,
+                host.building.len(),
+                human_duration(seconds_between(host.last_seen, now))
+            );
+        }
+    }
+
     if !report.running.is_empty() {
         let _ = writeln!(out, "\nrunning ({}):", report.running.len());
         let name_width = report
@@ -216,6 +270,10 @@ pub fn render_status(report: &StatusReport, now: DateTime<Utc>) -> String {
             let slot = job
                 .slot
                 .map_or_else(|| "slot ?".to_owned(), |slot| format!("slot {slot}"));
+            let slot = match &job.host {
+                Some(host) => format!("{host} {slot}"),
+                None => slot,
+            };
             let elapsed = job
                 .started_at
                 .map_or(job.elapsed_secs, |start| seconds_between(start, now));

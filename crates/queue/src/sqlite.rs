@@ -16,15 +16,23 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::QueueError;
+use crate::fencing::{StoredFence, refusal, why_refused};
 use crate::model::{
     JobKey, JobRecord, JobState, NewJob, Resume, RunId, RunInfo, Transition, TransitionRecord,
 };
-use crate::reconcile::{Disposition, NewJobProblem, plan_resume, validate_new_jobs};
+use crate::publish_lock::{LocalLocks, PublishLock};
+use crate::reconcile::{
+    Disposition, NewJobProblem, plan_resume, validate_new_jobs, validate_work_jobs,
+};
 use crate::report::{RunSummary, StatusReport};
-use crate::store::StateStore;
+use crate::store::{StateStore, WorkQueue};
+use crate::work::{
+    Claim, Completion, FenceToken, Fenced, HostStatus, JobResult, Lease,
+    MAX_PKGBUILD_ARCHIVE_BYTES, PkgbuildArchive, RunOptions, WorkJob,
+};
 
 /// The schema, embedded from `crates/queue/migrations/`.
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// How long a writer waits for another process's write lock (a `--status` reader never
 /// blocks a writer in WAL mode; two writers only meet if two runs share a work dir).
@@ -43,7 +51,7 @@ pub fn default_path(workdir: &Path) -> PathBuf {
 macro_rules! job_columns {
     () => {
         "pkgbase, cycle_stage, version, repo, state, attempt, slot, log, reason, blocked_by, \
-         queued_at, started_at, finished_at, duration_ms"
+         queued_at, started_at, finished_at, duration_ms, host, lease_until"
     };
 }
 
@@ -53,6 +61,7 @@ pub struct SqliteStore {
     pool: SqlitePool,
     db: String,
     clock: Arc<dyn Clock>,
+    locks: LocalLocks,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -103,7 +112,12 @@ impl SqliteStore {
                 db: db.clone(),
                 source,
             })?;
-        Ok(SqliteStore { pool, db, clock })
+        Ok(SqliteStore {
+            pool,
+            db,
+            clock,
+            locks: LocalLocks::default(),
+        })
     }
 
     /// The database file, as shown in errors.
@@ -139,6 +153,17 @@ impl SqliteStore {
                 db: self.db.clone(),
                 key,
                 state,
+            },
+            NewJobProblem::UnknownDependency(key, dep) => QueueError::UnknownDependency {
+                db: self.db.clone(),
+                key,
+                dep,
+            },
+            NewJobProblem::TooLarge(key, size) => QueueError::PkgbuildTooLarge {
+                db: self.db.clone(),
+                key,
+                size,
+                max: MAX_PKGBUILD_ARCHIVE_BYTES,
             },
         }
     }
@@ -231,9 +256,22 @@ impl SqliteStore {
         job: &NewJob,
         now: i64,
     ) -> Result<(), QueueError> {
+        self.insert_job_with_priority(tx, run, seq, job, 0.0, now)
+            .await
+    }
+
+    async fn insert_job_with_priority(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        run: RunId,
+        seq: u32,
+        job: &NewJob,
+        priority: f64,
+        now: i64,
+    ) -> Result<(), QueueError> {
         sqlx::query(
             "INSERT INTO jobs (run_id, pkgbase, cycle_stage, seq, version, repo, state, attempt, \
-             reason, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+             reason, queued_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
         )
         .bind(run.0)
         .bind(&job.key.pkgbase)
@@ -244,6 +282,7 @@ impl SqliteStore {
         .bind(job.state.as_str())
         .bind(&job.reason)
         .bind(now)
+        .bind(priority)
         .execute(&mut **tx)
         .await
         .map_err(self.query_error(format!("adding job {}", job.key)))?;
@@ -298,6 +337,8 @@ impl SqliteStore {
             started_at: self.optional_time(row, "started_at")?,
             finished_at: self.optional_time(row, "finished_at")?,
             duration_secs: self.seconds(row, "duration_ms")?,
+            host: self.column(row, "host")?,
+            lease_until: self.optional_time(row, "lease_until")?,
             key,
         })
     }
@@ -443,7 +484,7 @@ impl StateStore for SqliteStore {
         let now = self.now_millis();
         self.interrupt_building(&mut tx, Some(run), now).await?;
         let existing = self.load_jobs(&mut *tx, run).await?;
-        let plan = plan_resume(run, &existing, jobs);
+        let plan = plan_resume(run, &existing, jobs, None);
 
         for key in &plan.summary.dropped {
             sqlx::query("DELETE FROM jobs WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?")
@@ -660,8 +701,14 @@ impl StateStore for SqliteStore {
         };
         let run = self.run_from_row(&row)?;
         let jobs = self.load_jobs(&mut *tx, run.id).await?;
+        let hosts = self.load_hosts(&mut *tx, run.id).await?;
         tx.rollback().await.map_err(self.query_error(action))?;
-        Ok(Some(StatusReport::from_jobs(run, &jobs, self.clock.now())))
+        Ok(Some(StatusReport::with_hosts(
+            run,
+            &jobs,
+            hosts,
+            self.clock.now(),
+        )))
     }
 
     async fn jobs(&self, run: RunId) -> Result<Vec<JobRecord>, QueueError> {
@@ -695,6 +742,792 @@ impl StateStore for SqliteStore {
             });
         }
         Ok(history)
+    }
+}
+
+/// The state of a job that a claim hands out, with its PKGBUILD digest.
+const LEASED_COLUMNS: &str = "j.pkgbase, j.cycle_stage, j.version, j.repo, j.attempt, j.token, \
+     j.lease_until, p.sha256";
+
+/// Why the blocked dependents of a job are blocked, as the single-host orchestration words it.
+fn blocked_reason(by: &str) -> String {
+    format!("blocked by {by}")
+}
+
+/// What a failed phase is recorded as: `build: makechrootpkg exited with 2`.
+fn failure_reason(phase: &str, cause: &str) -> String {
+    format!("{phase}: {cause}")
+}
+
+fn lease_millis(lease: Duration) -> i64 {
+    i64::try_from(lease.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The pull model's SQL for SQLite: the single writer makes every transaction serial
+/// (`BEGIN IMMEDIATE`), so a claim needs no row locks.
+impl SqliteStore {
+    /// The run's rules: `(stop_on_failure, require_publish, stopped, finished)`.
+    async fn run_rules(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        run: RunId,
+    ) -> Result<(bool, bool, bool, bool), QueueError> {
+        let row = sqlx::query(
+            "SELECT stop_on_failure, require_publish, stopped_at IS NOT NULL AS stopped, \
+             finished_at IS NOT NULL AS finished FROM runs WHERE id = ?",
+        )
+        .bind(run.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(self.query_error(format!("reading run {run}")))?;
+        let Some(row) = row else {
+            return Err(QueueError::UnknownRun {
+                db: self.db.clone(),
+                run,
+            });
+        };
+        Ok((
+            self.column(&row, "stop_on_failure")?,
+            self.column(&row, "require_publish")?,
+            self.column(&row, "stopped")?,
+            self.column(&row, "finished")?,
+        ))
+    }
+
+    /// Writes the dependencies and archives of `jobs` into `run` (replacing what it had) and
+    /// recomputes every job's count of unavailable dependencies.
+    async fn write_work(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        run: RunId,
+        jobs: &[WorkJob],
+        require_publish: bool,
+    ) -> Result<(), QueueError> {
+        let action = format!("writing the dependencies of run {run}");
+        for table in [
+            "DELETE FROM job_deps WHERE run_id = ?",
+            "DELETE FROM pkgbuilds WHERE run_id = ?",
+        ] {
+            sqlx::query(table)
+                .bind(run.0)
+                .execute(&mut **tx)
+                .await
+                .map_err(self.query_error(action.as_str()))?;
+        }
+        for job in jobs {
+            let key = &job.job.key;
+            for dep in &job.deps {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO job_deps (run_id, pkgbase, cycle_stage, dep_pkgbase, \
+                     dep_cycle_stage) VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(run.0)
+                .bind(&key.pkgbase)
+                .bind(key.cycle_stage)
+                .bind(&dep.pkgbase)
+                .bind(dep.cycle_stage)
+                .execute(&mut **tx)
+                .await
+                .map_err(self.query_error(format!("recording what {key} waits for")))?;
+            }
+            if let Some(archive) = &job.pkgbuild {
+                sqlx::query(
+                    "INSERT INTO pkgbuilds (run_id, pkgbase, cycle_stage, sha256, archive) \
+                     VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(run.0)
+                .bind(&key.pkgbase)
+                .bind(key.cycle_stage)
+                .bind(archive.sha256())
+                .bind(archive.bytes())
+                .execute(&mut **tx)
+                .await
+                .map_err(self.query_error(format!("storing the PKGBUILD archive of {key}")))?;
+            }
+        }
+        // A dependency is available once skipped, or built (and published when required).
+        sqlx::query(
+            "UPDATE jobs SET pending_deps = (SELECT COUNT(*) FROM job_deps d JOIN jobs p \
+             ON p.run_id = d.run_id AND p.pkgbase = d.dep_pkgbase \
+             AND p.cycle_stage = d.dep_cycle_stage \
+             WHERE d.run_id = jobs.run_id AND d.pkgbase = jobs.pkgbase \
+             AND d.cycle_stage = jobs.cycle_stage \
+             AND NOT (p.state = 'skipped' OR (p.state = 'built' \
+             AND (p.published_at IS NOT NULL OR NOT ?1)))) \
+             WHERE run_id = ?2",
+        )
+        .bind(require_publish)
+        .bind(run.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(self.query_error(action.as_str()))?;
+        Ok(())
+    }
+
+    /// The claimable job of `run` with the highest priority.
+    async fn pick(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        run: RunId,
+    ) -> Result<Option<JobKey>, QueueError> {
+        let row = sqlx::query(
+            "SELECT pkgbase, cycle_stage FROM jobs WHERE run_id = ? \
+             AND state IN ('queued', 'interrupted') AND pending_deps = 0 \
+             ORDER BY priority DESC, seq LIMIT 1",
+        )
+        .bind(run.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(self.query_error(format!("choosing a job of run {run}")))?;
+        row.map(|row| {
+            Ok(JobKey {
+                pkgbase: self.column(&row, "pkgbase")?,
+                cycle_stage: self.small(&row, "cycle_stage")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Marks the jobs of `run` whose lease ran out interrupted (claimable again).
+    async fn reap(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        run: RunId,
+        now: i64,
+    ) -> Result<Vec<JobKey>, QueueError> {
+        let rows = sqlx::query(
+            "UPDATE jobs SET state = 'interrupted', \
+             reason = 'the lease of ' || COALESCE(host, '?') || ' expired', \
+             finished_at = ?1, duration_ms = ?1 - started_at, lease_until = NULL \
+             WHERE run_id = ?2 AND state = 'building' AND lease_until <= ?1 \
+             RETURNING pkgbase, cycle_stage, seq",
+        )
+        .bind(now)
+        .bind(run.0)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(self.query_error(format!("reaping the expired leases of run {run}")))?;
+        let mut reaped = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let seq: i64 = self.column(row, "seq")?;
+            let key = JobKey {
+                pkgbase: self.column(row, "pkgbase")?,
+                cycle_stage: self.small(row, "cycle_stage")?,
+            };
+            self.append_history(tx, run, &key, now).await?;
+            reaped.push((seq, key));
+        }
+        reaped.sort();
+        Ok(reaped.into_iter().map(|(_, key)| key).collect())
+    }
+
+    /// Blocks every queued job of `run` depending, directly or not, on `failed`.
+    async fn cascade(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        run: RunId,
+        failed: &JobKey,
+        now: i64,
+    ) -> Result<Vec<JobKey>, QueueError> {
+        let rows = sqlx::query(
+            "WITH RECURSIVE down (pkgbase, cycle_stage) AS ( \
+               SELECT pkgbase, cycle_stage FROM job_deps \
+               WHERE run_id = ?1 AND dep_pkgbase = ?2 AND dep_cycle_stage = ?3 \
+               UNION SELECT d.pkgbase, d.cycle_stage FROM job_deps d JOIN down \
+               ON d.dep_pkgbase = down.pkgbase AND d.dep_cycle_stage = down.cycle_stage \
+               WHERE d.run_id = ?1) \
+             UPDATE jobs SET state = 'blocked', reason = ?4, blocked_by = ?2, finished_at = ?5 \
+             WHERE run_id = ?1 AND state IN ('queued', 'interrupted') \
+             AND (pkgbase, cycle_stage) IN (SELECT pkgbase, cycle_stage FROM down) \
+             RETURNING pkgbase, cycle_stage, seq",
+        )
+        .bind(run.0)
+        .bind(&failed.pkgbase)
+        .bind(failed.cycle_stage)
+        .bind(blocked_reason(&failed.pkgbase))
+        .bind(now)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(self.query_error(format!("blocking what depends on {failed}")))?;
+        let mut blocked = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let seq: i64 = self.column(row, "seq")?;
+            blocked.push((
+                seq,
+                JobKey {
+                    pkgbase: self.column(row, "pkgbase")?,
+                    cycle_stage: self.small(row, "cycle_stage")?,
+                },
+            ));
+        }
+        blocked.sort();
+        let blocked: Vec<JobKey> = blocked.into_iter().map(|(_, key)| key).collect();
+        for key in &blocked {
+            self.append_history(tx, run, key, now).await?;
+        }
+        Ok(blocked)
+    }
+
+    /// The fencing columns of a job, to say why a fenced statement matched nothing.
+    async fn stored_fence(
+        &self,
+        executor: impl sqlx::SqliteExecutor<'_>,
+        run: RunId,
+        key: &JobKey,
+    ) -> Result<Option<StoredFence>, QueueError> {
+        let row = sqlx::query(
+            "SELECT state, token, lease_until FROM jobs \
+             WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?",
+        )
+        .bind(run.0)
+        .bind(&key.pkgbase)
+        .bind(key.cycle_stage)
+        .fetch_optional(executor)
+        .await
+        .map_err(self.query_error(format!("reading the lease of {key}")))?;
+        row.map(|row| {
+            Ok(StoredFence {
+                state: self.state(&row)?,
+                token: self.column(&row, "token")?,
+                lease_until: self.column(&row, "lease_until")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn job_record(
+        &self,
+        executor: impl sqlx::SqliteExecutor<'_>,
+        run: RunId,
+        key: &JobKey,
+    ) -> Result<JobRecord, QueueError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            job_columns!(),
+            " FROM jobs WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?"
+        ))
+        .bind(run.0)
+        .bind(&key.pkgbase)
+        .bind(key.cycle_stage)
+        .fetch_optional(executor)
+        .await
+        .map_err(self.query_error(format!("reading job {key}")))?;
+        match row {
+            Some(row) => self.job_from_row(&row),
+            None => Err(QueueError::UnknownJob {
+                db: self.db.clone(),
+                run,
+                key: key.clone(),
+            }),
+        }
+    }
+
+    async fn load_hosts(
+        &self,
+        executor: impl sqlx::SqliteExecutor<'_>,
+        run: RunId,
+    ) -> Result<Vec<HostStatus>, QueueError> {
+        let rows = sqlx::query(
+            "SELECT name, slots, joined_at, last_seen FROM hosts WHERE run_id = ? ORDER BY name",
+        )
+        .bind(run.0)
+        .fetch_all(executor)
+        .await
+        .map_err(self.query_error(format!("reading the hosts of run {run}")))?;
+        rows.iter()
+            .map(|row| {
+                Ok(HostStatus {
+                    name: self.column(row, "name")?,
+                    slots: self.small(row, "slots")?,
+                    joined_at: self.time(row, "joined_at")?,
+                    last_seen: self.time(row, "last_seen")?,
+                    building: Vec::new(),
+                })
+            })
+            .collect()
+    }
+
+    fn lease_from_row(
+        &self,
+        row: &SqliteRow,
+        run: RunId,
+        host: &str,
+        slot: u32,
+        duration: Duration,
+    ) -> Result<Lease, QueueError> {
+        Ok(Lease {
+            run,
+            key: JobKey {
+                pkgbase: self.column(row, "pkgbase")?,
+                cycle_stage: self.small(row, "cycle_stage")?,
+            },
+            version: self.column(row, "version")?,
+            repo: self.column(row, "repo")?,
+            token: FenceToken(self.column(row, "token")?),
+            attempt: self.small(row, "attempt")?,
+            host: host.to_owned(),
+            slot,
+            duration,
+            expires_at: self.time(row, "lease_until")?,
+            pkgbuild_sha256: self.column(row, "sha256")?,
+        })
+    }
+
+    /// The refusal of a fenced heartbeat or publishing start that matched no row.
+    async fn refused<T>(&self, lease: &Lease, now: i64) -> Result<Fenced<T>, QueueError> {
+        let stored = self.stored_fence(&self.pool, lease.run, &lease.key).await?;
+        Ok(Fenced::Refused(why_refused(lease.token, now, stored)))
+    }
+}
+
+impl WorkQueue for SqliteStore {
+    async fn create_run(
+        &self,
+        info: &RunInfo,
+        options: RunOptions,
+        jobs: &[WorkJob],
+    ) -> Result<RunId, QueueError> {
+        validate_work_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
+        let action = "creating a run";
+        let mut tx = self.begin_write(action).await?;
+        let now = self.now_millis();
+        let inserted = sqlx::query(
+            "INSERT INTO runs (command, list_path, list_timestamp, host, started_at, \
+             stop_on_failure, require_publish) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&info.command)
+        .bind(&info.list_path)
+        .bind(&info.list_timestamp)
+        .bind(&info.host)
+        .bind(now)
+        .bind(options.stop_on_failure)
+        .bind(options.require_publish)
+        .execute(&mut *tx)
+        .await
+        .map_err(self.query_error(action))?;
+        let run = RunId(inserted.last_insert_rowid());
+        for (seq, job) in (0u32..).zip(jobs) {
+            self.insert_job_with_priority(&mut tx, run, seq, &job.job, job.priority, now)
+                .await?;
+        }
+        self.write_work(&mut tx, run, jobs, options.require_publish)
+            .await?;
+        self.commit(tx, action).await?;
+        Ok(run)
+    }
+
+    async fn resume_work(
+        &self,
+        info: &RunInfo,
+        options: RunOptions,
+        jobs: &[WorkJob],
+    ) -> Result<Option<Resume>, QueueError> {
+        validate_work_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
+        let new_jobs: Vec<NewJob> = jobs.iter().map(|job| job.job.clone()).collect();
+        let action = "resuming the last run";
+        let mut tx = self.begin_write(action).await?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM runs")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(self.query_error(action))?;
+        let Some(run) = last.map(RunId) else {
+            return Ok(None);
+        };
+        let now = self.now_millis();
+        let existing = self.load_jobs(&mut *tx, run).await?;
+        let plan = plan_resume(run, &existing, &new_jobs, Some(self.clock.now()));
+        for key in &plan.summary.dropped {
+            sqlx::query("DELETE FROM jobs WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?")
+                .bind(run.0)
+                .bind(&key.pkgbase)
+                .bind(key.cycle_stage)
+                .execute(&mut *tx)
+                .await
+                .map_err(self.query_error(format!("dropping job {key}")))?;
+        }
+        for (&(seq, job, disposition), work) in plan.jobs.iter().zip(jobs) {
+            match disposition {
+                Disposition::Keep => {
+                    sqlx::query(
+                        "UPDATE jobs SET seq = ?, repo = ?, priority = ? \
+                         WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?",
+                    )
+                    .bind(seq)
+                    .bind(&job.repo)
+                    .bind(work.priority)
+                    .bind(run.0)
+                    .bind(&job.key.pkgbase)
+                    .bind(job.key.cycle_stage)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.query_error(format!("keeping job {}", job.key)))?;
+                }
+                Disposition::Reset { attempt } => {
+                    sqlx::query(
+                        "UPDATE jobs SET seq = ?, version = ?, repo = ?, state = ?, attempt = ?, \
+                         slot = NULL, log = NULL, reason = ?, blocked_by = NULL, queued_at = ?, \
+                         started_at = NULL, finished_at = NULL, duration_ms = NULL, \
+                         priority = ?, host = NULL, lease_until = NULL, publishing_at = NULL, \
+                         published_at = NULL \
+                         WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?",
+                    )
+                    .bind(seq)
+                    .bind(&job.version)
+                    .bind(&job.repo)
+                    .bind(job.state.as_str())
+                    .bind(attempt)
+                    .bind(&job.reason)
+                    .bind(now)
+                    .bind(work.priority)
+                    .bind(run.0)
+                    .bind(&job.key.pkgbase)
+                    .bind(job.key.cycle_stage)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.query_error(format!("requeueing job {}", job.key)))?;
+                    self.append_history(&mut tx, run, &job.key, now).await?;
+                }
+                Disposition::Insert => {
+                    self.insert_job_with_priority(&mut tx, run, seq, job, work.priority, now)
+                        .await?;
+                }
+            }
+        }
+        self.write_work(&mut tx, run, jobs, options.require_publish)
+            .await?;
+        sqlx::query(
+            "UPDATE runs SET command = ?, list_path = ?, list_timestamp = ?, host = ?, \
+             resumed_at = ?, resumes = resumes + 1, finished_at = NULL, stopped_at = NULL, \
+             stop_on_failure = ?, require_publish = ? WHERE id = ?",
+        )
+        .bind(&info.command)
+        .bind(&info.list_path)
+        .bind(&info.list_timestamp)
+        .bind(&info.host)
+        .bind(now)
+        .bind(options.stop_on_failure)
+        .bind(options.require_publish)
+        .bind(run.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(self.query_error(action))?;
+        self.commit(tx, action).await?;
+        Ok(Some(plan.summary))
+    }
+
+    async fn current_run(&self) -> Result<Option<RunId>, QueueError> {
+        let row: Option<(i64, Option<i64>)> =
+            sqlx::query_as("SELECT id, finished_at FROM runs ORDER BY id DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(self.query_error("looking for the current run"))?;
+        Ok(row.and_then(|(id, finished)| finished.is_none().then_some(RunId(id))))
+    }
+
+    async fn host_heartbeat(&self, run: RunId, host: &str, slots: u32) -> Result<(), QueueError> {
+        sqlx::query(
+            "INSERT INTO hosts (run_id, name, slots, joined_at, last_seen) \
+             VALUES (?1, ?2, ?3, ?4, ?4) \
+             ON CONFLICT (run_id, name) DO UPDATE SET slots = ?3, last_seen = ?4",
+        )
+        .bind(run.0)
+        .bind(host)
+        .bind(slots)
+        .bind(self.now_millis())
+        .execute(&self.pool)
+        .await
+        .map_err(self.query_error(format!("recording host {host} in run {run}")))?;
+        Ok(())
+    }
+
+    async fn claim(
+        &self,
+        run: RunId,
+        host: &str,
+        slot: u32,
+        lease: Duration,
+    ) -> Result<Claim, QueueError> {
+        let action = format!("claiming a job of run {run} for {host} slot {slot}");
+        let mut tx = self.begin_write(&action).await?;
+        let (_, _, stopped, _) = self.run_rules(&mut tx, run).await?;
+        if stopped {
+            self.commit(tx, &action).await?;
+            return Ok(Claim::Stopped);
+        }
+        let now = self.now_millis();
+        let mut picked = self.pick(&mut tx, run).await?;
+        if picked.is_none() && !self.reap(&mut tx, run, now).await?.is_empty() {
+            picked = self.pick(&mut tx, run).await?;
+        }
+        let Some(key) = picked else {
+            let (building, queued): (i64, i64) = sqlx::query_as(
+                "SELECT COALESCE(SUM(state = 'building'), 0), \
+                 COALESCE(SUM(state IN ('queued', 'interrupted')), 0) FROM jobs WHERE run_id = ?",
+            )
+            .bind(run.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(self.query_error(action.as_str()))?;
+            // Queued jobs with nothing building can never become ready: the run is over.
+            let claim = if building > 0 {
+                Claim::Wait {
+                    building: u64::try_from(building).unwrap_or(0),
+                }
+            } else {
+                let _ = queued;
+                sqlx::query("UPDATE runs SET finished_at = ? WHERE id = ? AND finished_at IS NULL")
+                    .bind(now)
+                    .bind(run.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(self.query_error(action.as_str()))?;
+                Claim::Finished
+            };
+            self.commit(tx, &action).await?;
+            return Ok(claim);
+        };
+        let token: i64 = sqlx::query_scalar("UPDATE fence SET last = last + 1 RETURNING last")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(self.query_error(action.as_str()))?;
+        sqlx::query(
+            "UPDATE jobs SET state = 'building', attempt = attempt + 1, host = ?1, slot = ?2, \
+             token = ?3, lease_until = ?4 + ?5, started_at = ?4, finished_at = NULL, \
+             duration_ms = NULL, publishing_at = NULL, published_at = NULL, reason = NULL, \
+             blocked_by = NULL, log = NULL \
+             WHERE run_id = ?6 AND pkgbase = ?7 AND cycle_stage = ?8",
+        )
+        .bind(host)
+        .bind(slot)
+        .bind(token)
+        .bind(now)
+        .bind(lease_millis(lease))
+        .bind(run.0)
+        .bind(&key.pkgbase)
+        .bind(key.cycle_stage)
+        .execute(&mut *tx)
+        .await
+        .map_err(self.query_error(action.as_str()))?;
+        self.append_history(&mut tx, run, &key, now).await?;
+        let row = sqlx::query(&format!(
+            "SELECT {LEASED_COLUMNS} FROM jobs j LEFT JOIN pkgbuilds p \
+             ON p.run_id = j.run_id AND p.pkgbase = j.pkgbase AND p.cycle_stage = j.cycle_stage \
+             WHERE j.run_id = ? AND j.pkgbase = ? AND j.cycle_stage = ?"
+        ))
+        .bind(run.0)
+        .bind(&key.pkgbase)
+        .bind(key.cycle_stage)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(self.query_error(action.as_str()))?;
+        let claimed = self.lease_from_row(&row, run, host, slot, lease)?;
+        self.commit(tx, &action).await?;
+        Ok(Claim::Claimed(claimed))
+    }
+
+    async fn heartbeat(&self, lease: &Lease) -> Result<Fenced<DateTime<Utc>>, QueueError> {
+        let now = self.now_millis();
+        let renewed: Option<i64> = sqlx::query_scalar(
+            "UPDATE jobs SET lease_until = ?1 + ?2 \
+             WHERE run_id = ?3 AND pkgbase = ?4 AND cycle_stage = ?5 AND token = ?6 \
+             AND state = 'building' AND lease_until > ?1 RETURNING lease_until",
+        )
+        .bind(now)
+        .bind(lease_millis(lease.duration))
+        .bind(lease.run.0)
+        .bind(&lease.key.pkgbase)
+        .bind(lease.key.cycle_stage)
+        .bind(lease.token.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.query_error(format!("renewing the lease of {}", lease.key)))?;
+        match renewed {
+            Some(until) => Ok(Fenced::Accepted(self.millis_to_time(until, "lease_until")?)),
+            None => self.refused(lease, now).await,
+        }
+    }
+
+    async fn begin_publish(&self, lease: &Lease) -> Result<Fenced<()>, QueueError> {
+        let now = self.now_millis();
+        let done = sqlx::query(
+            "UPDATE jobs SET publishing_at = ?1 \
+             WHERE run_id = ?2 AND pkgbase = ?3 AND cycle_stage = ?4 AND token = ?5 \
+             AND state = 'building' AND lease_until > ?1",
+        )
+        .bind(now)
+        .bind(lease.run.0)
+        .bind(&lease.key.pkgbase)
+        .bind(lease.key.cycle_stage)
+        .bind(lease.token.0)
+        .execute(&self.pool)
+        .await
+        .map_err(self.query_error(format!("starting to publish {}", lease.key)))?;
+        if done.rows_affected() == 1 {
+            return Ok(Fenced::Accepted(()));
+        }
+        self.refused(lease, now).await
+    }
+
+    async fn finish(
+        &self,
+        lease: &Lease,
+        result: &JobResult,
+    ) -> Result<Fenced<Completion>, QueueError> {
+        let key = &lease.key;
+        let run = lease.run;
+        let state = result.state();
+        let action = format!("recording {key} {state}");
+        let mut tx = self.begin_write(&action).await?;
+        let (stop_on_failure, require_publish, _, _) = self.run_rules(&mut tx, run).await?;
+        let now = self.now_millis();
+        let reason = match result {
+            JobResult::Failed { phase, cause } => Some(failure_reason(phase, cause)),
+            JobResult::Interrupted => Some(format!("interrupted on {}", lease.host)),
+            JobResult::Published | JobResult::BuiltNotPublished => None,
+        };
+        let published = matches!(result, JobResult::Published);
+        let done = sqlx::query(
+            "UPDATE jobs SET state = ?1, finished_at = ?2, duration_ms = ?2 - started_at, \
+             published_at = CASE WHEN ?3 THEN ?2 END, reason = ?4, lease_until = NULL \
+             WHERE run_id = ?5 AND pkgbase = ?6 AND cycle_stage = ?7 AND token = ?8 \
+             AND state = 'building' AND lease_until > ?2",
+        )
+        .bind(state.as_str())
+        .bind(now)
+        .bind(published)
+        .bind(&reason)
+        .bind(run.0)
+        .bind(&key.pkgbase)
+        .bind(key.cycle_stage)
+        .bind(lease.token.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(self.query_error(action.as_str()))?;
+        if done.rows_affected() == 0 {
+            let stored = self.stored_fence(&mut *tx, run, key).await?;
+            drop(tx);
+            return match refusal(lease.token, now, stored, Some(state)) {
+                Err(refused) => Ok(Fenced::Refused(refused)),
+                Ok(()) => Ok(Fenced::Accepted(Completion {
+                    record: self.job_record(&self.pool, run, key).await?,
+                    blocked: Vec::new(),
+                    stopped_run: false,
+                })),
+            };
+        }
+        self.append_history(&mut tx, run, key, now).await?;
+        let mut blocked = Vec::new();
+        let mut stopped_run = false;
+        let available = match result {
+            JobResult::Published => true,
+            JobResult::BuiltNotPublished => !require_publish,
+            JobResult::Failed { .. } | JobResult::Interrupted => false,
+        };
+        if available {
+            sqlx::query(
+                "UPDATE jobs SET pending_deps = pending_deps - 1 \
+                 WHERE run_id = ?1 AND (pkgbase, cycle_stage) IN (SELECT pkgbase, cycle_stage \
+                 FROM job_deps WHERE run_id = ?1 AND dep_pkgbase = ?2 AND dep_cycle_stage = ?3)",
+            )
+            .bind(run.0)
+            .bind(&key.pkgbase)
+            .bind(key.cycle_stage)
+            .execute(&mut *tx)
+            .await
+            .map_err(self.query_error(action.as_str()))?;
+        } else if !matches!(result, JobResult::Interrupted) {
+            blocked = self.cascade(&mut tx, run, key, now).await?;
+            if stop_on_failure && matches!(result, JobResult::Failed { .. }) {
+                let stopped = sqlx::query(
+                    "UPDATE runs SET stopped_at = ? WHERE id = ? AND stopped_at IS NULL",
+                )
+                .bind(now)
+                .bind(run.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(self.query_error(action.as_str()))?;
+                stopped_run = stopped.rows_affected() == 1;
+            }
+        }
+        let record = self.job_record(&mut *tx, run, key).await?;
+        self.commit(tx, &action).await?;
+        Ok(Fenced::Accepted(Completion {
+            record,
+            blocked,
+            stopped_run,
+        }))
+    }
+
+    async fn reap_expired(&self, run: RunId) -> Result<Vec<JobKey>, QueueError> {
+        let action = format!("reaping the expired leases of run {run}");
+        let mut tx = self.begin_write(&action).await?;
+        let reaped = self.reap(&mut tx, run, self.now_millis()).await?;
+        self.commit(tx, &action).await?;
+        Ok(reaped)
+    }
+
+    async fn pkgbuild(
+        &self,
+        run: RunId,
+        key: &JobKey,
+    ) -> Result<Option<PkgbuildArchive>, QueueError> {
+        let row: Option<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT sha256, archive FROM pkgbuilds \
+             WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?",
+        )
+        .bind(run.0)
+        .bind(&key.pkgbase)
+        .bind(key.cycle_stage)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(self.query_error(format!("reading the PKGBUILD archive of {key}")))?;
+        row.map(|(sha256, bytes)| {
+            PkgbuildArchive::verified(bytes, &sha256).ok_or_else(|| {
+                self.corrupt(format!(
+                    "the PKGBUILD archive of {key} does not match its sha256 {sha256}"
+                ))
+            })
+        })
+        .transpose()
+    }
+
+    async fn publish_lock(&self, repo: &str) -> Result<PublishLock, QueueError> {
+        Ok(self.locks.lock(repo).await)
+    }
+
+    async fn run_status(&self, run: RunId) -> Result<StatusReport, QueueError> {
+        let action = format!("reading run {run}");
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(self.query_error(action.as_str()))?;
+        let row = sqlx::query(
+            "SELECT id, command, list_path, list_timestamp, host, started_at, resumed_at, \
+             resumes, finished_at FROM runs WHERE id = ?",
+        )
+        .bind(run.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(self.query_error(action.as_str()))?;
+        let Some(row) = row else {
+            return Err(QueueError::UnknownRun {
+                db: self.db.clone(),
+                run,
+            });
+        };
+        let summary = self.run_from_row(&row)?;
+        let jobs = self.load_jobs(&mut *tx, run).await?;
+        let hosts = self.load_hosts(&mut *tx, run).await?;
+        tx.rollback()
+            .await
+            .map_err(self.query_error(action.as_str()))?;
+        Ok(StatusReport::with_hosts(
+            summary,
+            &jobs,
+            hosts,
+            self.clock.now(),
+        ))
     }
 }
 

@@ -21,6 +21,8 @@ fn job(pkgbase: &str, stage: u8, state: JobState) -> JobRecord {
         started_at: None,
         finished_at: None,
         duration_secs: None,
+        host: None,
+        lease_until: None,
     }
 }
 
