@@ -1159,3 +1159,65 @@ fn a_cycle_is_built_in_three_steps_and_keys_are_imported_first() {
         assert!(import < build, "{calls:#?}");
     }
 }
+
+// --- the preflight ------------------------------------------------------------------------------
+
+/// `--check` passes where the stand-ins make a complete build box, and names every missing
+/// piece at once, one line each, where they do not: touching nothing either way.
+#[test]
+fn check_passes_on_a_ready_box_and_names_every_missing_piece() {
+    let s = Session::new();
+    // The stand-in mkarchroot reads no pacman.conf, so the session has none; a box has.
+    let config_dir = s.path("chroot-config");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    for file in ["pacman.conf", "makepkg.conf"] {
+        let ours = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("chroot-config")
+            .join(file);
+        std::fs::copy(ours, config_dir.join(file)).unwrap();
+    }
+    // Free space is the machine's, not the test's: ask for none.
+    let config = std::fs::read_to_string(s.env.config()).unwrap();
+    std::fs::write(
+        s.env.config(),
+        format!("{config}\n[build]\nmin_free_space_gib = 0\n"),
+    )
+    .unwrap();
+    let ready = s.bp(&["--check"]).ok();
+    assert!(ready.stdout.is_empty(), "{}", ready.stdout);
+    assert!(
+        ready.stderr.contains("preflight passed"),
+        "{}",
+        ready.stderr
+    );
+
+    let config = std::fs::read_to_string(s.env.config())
+        .unwrap()
+        .replace("[tools]\n", "[tools]\nrepo_add = \"/nowhere/repo-add\"\n")
+        .replace("min_free_space_gib = 0", "min_free_space_gib = 18446744073");
+    let config = config.replacen(
+        &format!("build_user = \"{}\"", archport_testworld::BUILD_USER),
+        "build_user = \"no-such-build-user\"",
+        1,
+    );
+    std::fs::write(s.env.config(), config).unwrap();
+    let broken = s.bp(&["--check"]).exits(1);
+    let lines: Vec<&str> = broken.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", broken.stdout);
+    assert!(lines[0].contains("/nowhere/repo-add"), "{}", lines[0]);
+    assert!(lines[1].contains("no-such-build-user"), "{}", lines[1]);
+    assert!(lines[2].contains("free"), "{}", lines[2]);
+    assert!(
+        lines.iter().all(|l| l.contains("; fix: ")),
+        "{}",
+        broken.stdout
+    );
+    assert!(
+        broken.stderr.contains("preflight found 3 problems"),
+        "{}",
+        broken.stderr
+    );
+    for dir in ["build-state", "logs", "chroot", "repo"] {
+        assert!(!s.path(dir).exists(), "{dir}");
+    }
+}

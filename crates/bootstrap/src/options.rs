@@ -1,6 +1,5 @@
 //! What `bootstrap-toolchain` was asked to do.
 
-
 /// The options of a run (the command line's, without the config file).
 #[derive(Debug, Clone, Default)]
 pub struct Options {

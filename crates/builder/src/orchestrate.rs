@@ -9,8 +9,7 @@ use archport_chroot::{Cancel, Devtools, copy_name};
 use archport_config::{Config, makepkg_conf_value};
 use archport_queue::{RunInfo, SqliteStore, default_path};
 use archport_runner::{
-    Failure, Interrupt, Outcome, Phase, Processes, RunLock, Signals,
-    create_root_chroot, logs,
+    Failure, Interrupt, Outcome, Phase, Processes, RunLock, Signals, create_root_chroot, logs,
 };
 use archport_upload::Uploader;
 use tokio::sync::mpsc;
