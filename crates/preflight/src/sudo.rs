@@ -58,7 +58,7 @@ pub(crate) async fn check(sudo: &Path, place: &str, commands: &[String]) -> Opti
             "sudo -n does not allow {} ({reason}); archport is not root and runs these through sudo -n",
             refused.join(", ")
         ),
-        fix: "allow them without a password in sudoers (see contrib/BUILD-BOX.md), with devtools' directory in secure_path, or run archport as root".into(),
+        fix: "allow them without a password in sudoers (see the README, Running it on a real build box), with devtools' directory in secure_path, or run archport as root".into(),
     })
 }
 

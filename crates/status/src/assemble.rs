@@ -23,9 +23,6 @@ pub fn build_status(report: &StatusReport, jobs: &[JobRecord], extras: &Extras) 
     let now = report.generated_at;
     let run_id = report.run.id.0;
     let hosts = hosts_of(report);
-    // The single host of today's queue builds every job; with several hosts the queue will
-    // say which one builds what, and this is the line that reads it.
-    let host_of = |_job: &JobKey| report.run.host.clone();
 
     let classification_of = |key: &JobKey, reason: Option<&str>| -> Classification {
         extras.classifications.get(key).cloned().unwrap_or_else(|| {
@@ -47,7 +44,8 @@ pub fn build_status(report: &StatusReport, jobs: &[JobRecord], extras: &Extras) 
         .running
         .iter()
         .map(|job| Running {
-            host: host_of(&job.key),
+            // A single-host run records no host per job: the run's host builds them all.
+            host: job.host.clone().unwrap_or_else(|| report.run.host.clone()),
             slot: job.slot,
             pkgbase: job.key.pkgbase.clone(),
             cycle_stage: job.key.cycle_stage,
@@ -191,8 +189,13 @@ pub fn build_status(report: &StatusReport, jobs: &[JobRecord], extras: &Extras) 
 }
 
 /// The hosts of the run: today the one that started it.
+/// The hosts of a run: those that joined a shared run, else the one that started it.
 fn hosts_of(report: &StatusReport) -> Vec<String> {
-    vec![report.run.host.clone()]
+    if report.hosts.is_empty() {
+        vec![report.run.host.clone()]
+    } else {
+        report.hosts.iter().map(|h| h.name.clone()).collect()
+    }
 }
 
 /// The link of a log inside the status directory: `logs/` and the log's file name, reduced

@@ -26,6 +26,8 @@ fn record(pkgbase: &str, state: JobState, started: Option<DateTime<Utc>>) -> Job
         started_at: started,
         finished_at: None,
         duration_secs: None,
+        host: None,
+        lease_until: None,
     }
 }
 
