@@ -37,13 +37,13 @@ fn now() -> String {
 pub async fn run(config: &Config, options: &Options) -> Result<Summary, BootstrapError> {
     let console = Console::new(options.quiet);
     if options.dry_run {
-        let text = crate::dry_run::plan_text(&config, options, &console)?;
+        let text = crate::dry_run::plan_text(config, options, &console)?;
         return Ok(Summary {
             dry_run: Some(text),
             ..Summary::default()
         });
     }
-    execute(&config, options, &console).await
+    execute(config, options, &console).await
 }
 
 async fn execute(

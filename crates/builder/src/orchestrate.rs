@@ -31,10 +31,10 @@ pub async fn run(config: &Config, options: &Options) -> Result<Summary, BuildErr
     let blacklist = Blacklist::load(&config.paths.blacklist, config.paths.blacklist_required)?;
     let list_path = options.json.clone().unwrap_or_else(|| workdir.build_list());
     let prepared = prepare(&list_path, &blacklist)?;
-    let devtools = Devtools::from_config(&config, options.no_check);
+    let devtools = Devtools::from_config(config, options.no_check);
     let ctx = JobContext {
         devtools,
-        uploader: Uploader::from_config(&config),
+        uploader: Uploader::from_config(config),
         workdir: config.paths.workdir.clone(),
         pkgbuilds: workdir.pkgbuilds(),
         cache: config.paths.cache.clone(),
@@ -52,7 +52,7 @@ pub async fn run(config: &Config, options: &Options) -> Result<Summary, BuildErr
             ..Summary::default()
         });
     }
-    execute(&config, options, prepared, ctx).await
+    execute(config, options, prepared, ctx).await
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
