@@ -23,7 +23,7 @@ mod pg;
 #[path = "../../schedule/benches/support/world_jobs.rs"]
 mod world_jobs;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -58,19 +58,6 @@ fn percentile(sorted: &[Duration], q: f64) -> Duration {
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
-}
-
-/// The real `.SRCINFO` archive: under `$ARCHPORT_REALDATA`, else the first
-/// `shared/realdata` above this crate (the main checkout's and worktrees' layouts differ).
-fn srcinfo_archive() -> Option<PathBuf> {
-    const RELATIVE: &str = "full-2024/srcinfo.tar.zst";
-    if let Some(dir) = std::env::var_os("ARCHPORT_REALDATA") {
-        return Some(PathBuf::from(dir).join(RELATIVE));
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("shared/realdata").join(RELATIVE))
-        .find(|path| path.is_file())
 }
 
 fn work_jobs(archive: &Path) -> Result<Vec<WorkJob>, String> {
@@ -282,13 +269,8 @@ fn main() {
         );
         return;
     }
-    let Some(archive) = srcinfo_archive().filter(|path| path.is_file()) else {
-        println!(
-            "queue/claims: skipped: the real data (full-2024/srcinfo.tar.zst under \
-             $ARCHPORT_REALDATA or a shared/realdata above this crate) is missing"
-        );
-        return;
-    };
+    let archive =
+        archport_realdata::bench_path_or_exit("queue/claims", "full-2024/srcinfo.tar.zst");
     let mut jobs = match work_jobs(&archive) {
         Ok(jobs) => jobs,
         Err(e) => panic!("the full world's jobs: {e}"),
