@@ -91,3 +91,36 @@ fn build_packages_json_is_a_file_or_with_status_the_output_format() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("no build run recorded yet"), "{stderr}");
 }
+
+/// With no `--config`, no `ARCHPORT_CONFIG` and no `./archport.toml`, every binary says once
+/// that it uses the built-in defaults (the real mirrors) and which work directory.
+#[test]
+fn the_built_in_defaults_are_announced_once_with_the_work_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let system_file = std::path::Path::new("/etc/archport/archport.toml");
+    for (name, program) in BINARIES {
+        let args: &[&str] = match name {
+            "repo-analyze" => &["--offline"],
+            "build-packages" => &["--status"],
+            _ => &["--dry-run"],
+        };
+        let (_, _, stderr) = run(program, args, dir.path());
+        let notes: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("note: no configuration file"))
+            .collect();
+        if system_file.is_file() {
+            // This machine has a system-wide configuration: it is read, and nothing is said.
+            assert!(notes.is_empty(), "{name}: {stderr}");
+            continue;
+        }
+        assert_eq!(notes.len(), 1, "{name}: {stderr}");
+        assert!(
+            notes[0].contains("built-in defaults")
+                && notes[0].contains("/etc/archport/archport.toml")
+                && notes[0].ends_with(&format!("work directory {}", dir.path().display())),
+            "{name}: {}",
+            notes[0]
+        );
+    }
+}

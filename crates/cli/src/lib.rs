@@ -59,6 +59,15 @@ impl CommonArgs {
         let cwd = std::env::current_dir()
             .map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))?;
         let mut config = Config::load(self.config.as_deref(), &cwd)?;
+        if config.file.is_none() && !self.quiet {
+            eprintln!(
+                "note: no configuration file (--config, ARCHPORT_CONFIG, ./{}, {}): using the \
+                 built-in defaults (the real Arch mirrors and services), work directory {}",
+                archport_config::DEFAULT_FILE,
+                archport_config::SYSTEM_FILE,
+                config.paths.workdir.display()
+            );
+        }
         config.apply_overrides(overrides, &cwd);
         Ok(config)
     }

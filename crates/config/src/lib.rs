@@ -23,6 +23,10 @@ pub use workdir::Workdir;
 /// The file name looked for in the current directory when no `--config` is given.
 pub const DEFAULT_FILE: &str = "archport.toml";
 
+/// The system-wide configuration (the package installs an example there), read when neither
+/// `--config`/`ARCHPORT_CONFIG` nor `./archport.toml` names a file.
+pub const SYSTEM_FILE: &str = "/etc/archport/archport.toml";
+
 /// The target architecture used when neither the config nor `chroot-config/makepkg.conf`
 /// names one.
 pub const FALLBACK_ARCH: &str = "aarch64";
@@ -61,19 +65,29 @@ pub enum ConfigError {
 }
 
 impl Config {
-    /// Loads the configuration: `explicit` when given, else `./archport.toml` in `cwd` when
-    /// present, else the defaults (relative paths then resolve against `cwd`).
+    /// Loads the configuration: `explicit` when given (`--config` or `ARCHPORT_CONFIG`),
+    /// else `./archport.toml` in `cwd`, else [`SYSTEM_FILE`], else the built-in defaults
+    /// (relative paths then resolve against `cwd`; [`Config::file`] is `None`).
     pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> {
-        match explicit {
-            Some(path) => Config::from_file(&cwd.join(path)),
-            None => {
-                let candidate = cwd.join(DEFAULT_FILE);
-                if candidate.is_file() {
-                    Config::from_file(&candidate)
-                } else {
-                    Config::defaults_in(cwd)
-                }
-            }
+        Config::load_searching(explicit, cwd, Path::new(SYSTEM_FILE))
+    }
+
+    /// [`Config::load`] with another system-wide file (tests cannot write `/etc`).
+    pub fn load_searching(
+        explicit: Option<&Path>,
+        cwd: &Path,
+        system: &Path,
+    ) -> Result<Config, ConfigError> {
+        if let Some(path) = explicit {
+            return Config::from_file(&cwd.join(path));
+        }
+        let local = cwd.join(DEFAULT_FILE);
+        if local.is_file() {
+            Config::from_file(&local)
+        } else if system.is_file() {
+            Config::from_file(system)
+        } else {
+            Config::defaults_in(cwd)
         }
     }
 

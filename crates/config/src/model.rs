@@ -300,8 +300,11 @@ fn tool(value: Option<String>, default: &str, base: &Path) -> String {
 
 impl RawConfig {
     pub(crate) fn resolve(self, file: &Path, base: &Path) -> Result<Config, ConfigError> {
-        let dir = |value: Option<PathBuf>, default: &str| {
+        // `components()` drops `.` components: the default workdir `.` is the base itself.
+        let dir = |value: Option<PathBuf>, default: &str| -> PathBuf {
             base.join(value.unwrap_or_else(|| default.into()))
+                .components()
+                .collect()
         };
         let chroot_config = dir(self.paths.chroot_config, "chroot-config");
         let arch = match self.arch {
@@ -426,7 +429,12 @@ impl RawConfig {
                     .upload
                     .bucket
                     .unwrap_or_else(|| "arch-linux-repos.drzee.net".into()),
-                local_dir: workdir.join(self.upload.local_dir.unwrap_or_else(|| "repo".into())),
+                // Relative to the config file like every path; unset, it lives in the work
+                // directory.
+                local_dir: match self.upload.local_dir {
+                    Some(dir) => base.join(dir),
+                    None => workdir.join("repo"),
+                },
                 repo_map,
             },
             bootstrap: Bootstrap {

@@ -67,6 +67,36 @@ fn file_in_cwd_is_read_and_relative_paths_follow_it() {
 }
 
 #[test]
+fn the_system_file_comes_after_the_local_one_and_before_the_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path().join("cwd");
+    std::fs::create_dir(&cwd).unwrap();
+    let system = dir.path().join("etc/archport.toml");
+    assert_eq!(
+        Config::load_searching(None, &cwd, &system).unwrap().file,
+        None
+    );
+
+    std::fs::create_dir(dir.path().join("etc")).unwrap();
+    std::fs::write(
+        &system,
+        "repos = [\"extra\"]\n[upload]\nlocal_dir = \"repo\"\n",
+    )
+    .unwrap();
+    let c = Config::load_searching(None, &cwd, &system).unwrap();
+    assert_eq!(c.file.as_deref(), Some(system.as_path()));
+    assert_eq!(c.repos, ["extra"]);
+    // Relative to the file's directory, like every other path.
+    assert_eq!(c.upload.local_dir, dir.path().join("etc/repo"));
+
+    std::fs::write(cwd.join(DEFAULT_FILE), "repos = [\"core\"]\n").unwrap();
+    assert_eq!(
+        Config::load_searching(None, &cwd, &system).unwrap().repos,
+        ["core"]
+    );
+}
+
+#[test]
 fn unknown_key_names_key_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("archport.toml");
