@@ -36,7 +36,19 @@ impl Op {
 /// A dependency or provision: a name with an optional version constraint.
 ///
 /// Parsing follows libalpm's `alpm_dep_from_string`: the name ends at the first `<`, `>`
-/// or `=`. `Display` gives back the text that was parsed.
+/// or `=`. `Display` gives back the text that was parsed, so a relation goes back onto the
+/// wire (the build list, a command line) exactly as it came.
+///
+/// # Relations that do not parse
+///
+/// A relation text that does not parse (empty, no name, an unknown or doubled operator) can
+/// be met by nothing, so it never becomes a `Relation` and no later stage sees it. Where
+/// relation texts enter from outside (a sync database, a `.SRCINFO`), they go through
+/// [`parse_relations`], which keeps those that parse and hands every one that does not to
+/// the caller to report once, naming the package: generate-build-list warns and leaves it
+/// out of the build list, repo-analyze lists it as a broken dependency, and a devtools
+/// command line refuses it. The build list, which archport writes from parsed relations
+/// only, rejects such a relation when it is read.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Relation {
     /// The depended-on or provided name.
@@ -94,6 +106,31 @@ impl FromStr for Relation {
             name: name.to_owned(),
             constraint: Some((op, version.to_owned())),
         })
+    }
+}
+
+/// Parses relation texts under the policy documented on [`Relation`]: the ones that parse
+/// come back in order; each one that does not is passed to `bad`, to be reported once.
+pub fn parse_relations<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    mut bad: impl FnMut(RelationError),
+) -> Vec<Relation> {
+    texts
+        .into_iter()
+        .filter_map(|text| text.parse().map_err(&mut bad).ok())
+        .collect()
+}
+
+impl serde::Serialize for Relation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Relation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -174,6 +211,32 @@ mod tests {
         assert!("".parse::<Relation>().is_err());
         assert!(">=1".parse::<Relation>().is_err());
         assert!("a=>1".parse::<Relation>().is_err());
+    }
+
+    #[test]
+    fn policy_keeps_what_parses_and_reports_the_rest_once() {
+        let mut reported = Vec::new();
+        let kept = parse_relations(["glibc>=2.38", "", "a=>1", "sh", ">=1"], |e| {
+            reported.push(e.text)
+        });
+        let kept: Vec<String> = kept.iter().map(ToString::to_string).collect();
+        assert_eq!(kept, ["glibc>=2.38", "sh"]);
+        assert_eq!(reported, ["", "a=>1", ">=1"]);
+    }
+
+    #[test]
+    fn serde_is_the_text() {
+        let json = serde_json::to_string(&rel("libfoo.so=5-64")).unwrap();
+        assert_eq!(json, "\"libfoo.so=5-64\"");
+        assert_eq!(
+            serde_json::from_str::<Relation>(&json).unwrap(),
+            rel("libfoo.so=5-64")
+        );
+        let err = serde_json::from_str::<Relation>("\"a=>1\"").unwrap_err();
+        assert!(
+            err.to_string().contains("invalid relation \"a=>1\""),
+            "{err}"
+        );
     }
 
     #[test]
