@@ -5,9 +5,10 @@
 //! with a major version.
 
 mod model;
+mod wire;
 
 // Kept only until bootstrap's record switches to archport-fs on the runner branch; the
 // function itself lives in archport-fs alone. Remove when merging.
 #[doc(hidden)]
 pub use archport_fs::write_atomic;
-pub use model::{BuildList, Entry, ListError, timestamp_now};
+pub use model::{BuildList, CycleStage, Entry, ListError, SkipReason, Source, timestamp_now};
