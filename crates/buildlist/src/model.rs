@@ -283,9 +283,9 @@ mod tests {
         assert!(!err.contains('\n'), "one line: {err}");
         assert!(
             err.starts_with(&format!(
-                "{}: not a valid build list: entry boost: {key}: ",
+                "{}: not a valid build list: entry boost: ",
                 path.display()
-            )),
+            )) && err.contains(&format!("{key}: ")),
             "{err}"
         );
         err
