@@ -285,7 +285,7 @@ mod tests {
             err.starts_with(&format!(
                 "{}: not a valid build list: entry boost: ",
                 path.display()
-            )) && err.contains(&format!("{key}: ")),
+            )) && err.contains(key),
             "{err}"
         );
         err
