@@ -95,6 +95,18 @@ pub enum CycleStage {
     Second,
 }
 
+impl TryFrom<u8> for CycleStage {
+    type Error = u8;
+    /// 1 or 2; any other number is given back.
+    fn try_from(n: u8) -> Result<CycleStage, u8> {
+        match n {
+            1 => Ok(CycleStage::First),
+            2 => Ok(CycleStage::Second),
+            n => Err(n),
+        }
+    }
+}
+
 impl CycleStage {
     /// The number the file and the queue use: 1 or 2.
     pub fn number(self) -> u8 {

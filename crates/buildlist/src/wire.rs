@@ -130,12 +130,11 @@ impl TryFrom<Wire> for Entry {
                     );
                 }
             };
-            let cycle_stage = match w.cycle_stage {
-                None => None,
-                Some(1) => Some(CycleStage::First),
-                Some(2) => Some(CycleStage::Second),
-                Some(n) => return Err(format!("cycle_stage: {n} is neither 1 nor 2")),
-            };
+            let cycle_stage = w
+                .cycle_stage
+                .map(CycleStage::try_from)
+                .transpose()
+                .map_err(|n| format!("cycle_stage: {n} is neither 1 nor 2"))?;
             let skip = match (w.skip, w.skip_reason) {
                 (0, None) => None,
                 (0, Some(_)) => return Err("skip_reason: set on an entry that is built".into()),
