@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use archport_buildlist::{BuildList, CycleStage, Entry};
-use archport_vercmp::{Op, Relation, satisfies};
+use archport_vercmp::{Relation, satisfies};
 
 /// One build step to run: an entry of the build list with `skip == 0`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,7 +145,7 @@ impl<'a> Providers<'a> {
                 by_name.entry(&provision.name).or_default().push(Offer {
                     entry: i,
                     via: Via::Provision,
-                    version: provision_version(provision),
+                    version: provision.provided_version(),
                     skipped,
                 });
             }
@@ -184,32 +184,5 @@ impl<'a> Providers<'a> {
             .filter(|o| o.skipped && satisfies(relation, &relation.name, o.version))
             .map(|o| o.entry)
             .collect()
-    }
-}
-
-/// A provision's version: `libfoo.so=1-64` gives `Some("1-64")`, `sh` gives `None`.
-/// Provisions only use `=`; a provision with another operator offers no version pacman
-/// would accept, so it counts as unversioned.
-fn provision_version(provision: &Relation) -> Option<&str> {
-    match &provision.constraint {
-        Some((Op::Eq, version)) => Some(version),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn version_of(provision: &str) -> Option<String> {
-        provision_version(&provision.parse().unwrap()).map(str::to_owned)
-    }
-
-    #[test]
-    fn provisions_split_like_pacman() {
-        assert_eq!(version_of("libfoo.so=1-64").as_deref(), Some("1-64"));
-        assert_eq!(version_of("sh"), None);
-        assert_eq!(version_of("perl=").as_deref(), Some(""));
-        assert_eq!(version_of("bad>=1"), None);
     }
 }

@@ -145,6 +145,16 @@ impl fmt::Display for Relation {
 }
 
 impl Relation {
+    /// The version this relation offers when it is a provision: `libfoo.so=5-64` offers
+    /// `5-64`, `sh` offers none (and so cannot meet a versioned dependency), `nginx=` offers
+    /// the empty version. As in libalpm, the provision's operator is not looked at: only `=`
+    /// is meaningful in a provision, and whatever follows another one is still its version.
+    pub fn provided_version(&self) -> Option<&str> {
+        self.constraint
+            .as_ref()
+            .map(|(_, version)| version.as_str())
+    }
+
     /// Whether a version meets this relation's constraint (ignoring the name).
     ///
     /// An empty constraint version (`perl=`) is an unexpanded PKGBUILD variable: the built
@@ -248,6 +258,14 @@ mod tests {
         assert!(!satisfies(&rel("a=1.0-2"), "a", Some("1.0-3")));
         assert!(satisfies(&rel("a=1.0"), "a", Some("1.0-3")));
         assert!(!satisfies(&rel("a"), "b", Some("1")));
+    }
+
+    #[test]
+    fn provided_versions_follow_libalpm() {
+        assert_eq!(rel("libfoo.so=5-64").provided_version(), Some("5-64"));
+        assert_eq!(rel("sh").provided_version(), None);
+        assert_eq!(rel("nginx=").provided_version(), Some(""));
+        assert_eq!(rel("odd>=1").provided_version(), Some("1"));
     }
 
     #[test]
