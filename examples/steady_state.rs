@@ -69,6 +69,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
+    archport_realdata::path_or_exit("steady_state", "full-2024");
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

@@ -210,9 +210,10 @@ impl Session {
             .collect()
     }
 
-    /// Whether nothing holds `bootstrap.lock` (taking it here and letting it go).
+    /// Whether nothing holds the work directory's lock, `build-state/build.lock` (taking it
+    /// here and letting it go).
     fn lock_is_free(&self) -> bool {
-        let Ok(file) = File::open(self.path("bootstrap.lock")) else {
+        let Ok(file) = File::open(self.path("build-state/build.lock")) else {
             return true;
         };
         file.try_lock().is_ok()
@@ -337,7 +338,7 @@ fn full_bootstrap_builds_both_stages_in_order_against_what_was_built_before() {
             "valgrind built"
         ]
     );
-    assert!(!s.path("bootstrap.lock").exists());
+    assert!(s.lock_is_free());
     assert_eq!(s.copies(), Vec::<String>::new());
 }
 
@@ -355,18 +356,21 @@ fn gcc_and_glibc_must_be_checked_out_by_hand() {
     assert!(!s.path("pkgbuilds/binutils").exists());
     assert_eq!(s.calls(), Vec::<String>::new());
     assert!(!s.path("build-state/bootstrap.json").exists());
-    assert!(!s.path("bootstrap.lock").exists());
+    assert!(s.lock_is_free());
     // A dry run says the same.
     let dry = s.bt(&["--dry-run"]).exits(1);
     assert_eq!(dry.stderr, run.stderr);
 }
 
+/// The work directory's lock is build-packages' too: while another run holds it (here this
+/// process), a bootstrap is refused, naming the holder; a holder that died holds nothing.
 #[test]
-fn a_live_lock_refuses_a_second_run_and_a_dead_ones_is_taken_over() {
+fn a_live_lock_refuses_a_second_run_and_a_dead_ones_does_not() {
     let s = Session::new(&["binutils"], &["valgrind"]);
-    let lock_path = s.path("bootstrap.lock");
+    let lock_path = s.path("build-state/build.lock");
 
     // A live holder: this process, holding the OS lock.
+    std::fs::create_dir_all(s.path("build-state")).unwrap();
     let holder = std::fs::OpenOptions::new()
         .create(true)
         .truncate(true)
@@ -374,15 +378,14 @@ fn a_live_lock_refuses_a_second_run_and_a_dead_ones_is_taken_over() {
         .open(&lock_path)
         .unwrap();
     holder.try_lock().unwrap();
-    let text = format!("pid {}\nstarted 2026-01-01T00:00:00Z\n", std::process::id());
+    let text = format!("build-packages pid {}", std::process::id());
     std::fs::write(&lock_path, &text).unwrap();
     let run = s.bt(&[]).exits(1);
     assert_eq!(
         s.clean(&run.stderr),
         format!(
-            "error: bootstrap-toolchain is already running in this work directory: process {} \
-             (started 2026-01-01T00:00:00Z) holds [WORKDIR]/bootstrap.lock\n",
-            std::process::id()
+            "error: [WORKDIR]/build-state/build.lock: the chroot is in use by another run in \
+             this work directory ({text})\n"
         )
     );
     assert_eq!(
@@ -393,25 +396,10 @@ fn a_live_lock_refuses_a_second_run_and_a_dead_ones_is_taken_over() {
     assert_eq!(s.calls(), Vec::<String>::new());
 
     // The holder dies without cleaning up: the kernel drops its lock, its file stays.
-    let mut dead = Command::new("true").spawn().unwrap();
-    let dead_pid = dead.id();
-    dead.wait().unwrap();
-    std::fs::write(
-        &lock_path,
-        format!("pid {dead_pid}\nstarted 2026-01-01T00:00:00Z\n"),
-    )
-    .unwrap();
     drop(holder);
-    let run = s.bt(&["--no-upload"]).exits(0);
-    assert!(
-        run.stderr.starts_with(&format!(
-            "taking over the lock of dead process {dead_pid} (started 2026-01-01T00:00:00Z)\n"
-        )),
-        "{}",
-        run.stderr
-    );
+    s.bt(&["--no-upload"]).exits(0);
     assert_eq!(s.started(), ["binutils", "valgrind"]);
-    assert!(!lock_path.exists(), "released at the end");
+    assert!(s.lock_is_free(), "released at the end");
 }
 
 #[test]
@@ -581,7 +569,6 @@ fn sigint_stops_the_build_and_releases_the_lock() {
         Vec::<String>::new(),
         "the build's process group is gone"
     );
-    assert!(!s.path("bootstrap.lock").exists());
     assert!(s.lock_is_free());
     assert_eq!(
         s.copies(),
@@ -601,7 +588,7 @@ fn sigint_stops_the_build_and_releases_the_lock() {
         run.stderr
     );
     assert_eq!(group_members(pgid), Vec::<String>::new());
-    assert!(!s.path("bootstrap.lock").exists());
+    assert!(s.lock_is_free());
     assert_eq!(s.copies(), Vec::<String>::new());
     assert_eq!(s.recorded(), ["binutils interrupted", "valgrind pending"]);
     let record = read_json(&s.path("build-state/bootstrap.json"));
@@ -619,4 +606,74 @@ fn dry_run_prints_every_command_and_touches_nothing() {
     settings().bind(|| insta::assert_snapshot!("dry_run", run.transcript(&s)));
     assert_eq!(listing(s.env.path()), before, "the work directory changed");
     assert!(!s.path("devtools.log").exists(), "no devtools call");
+}
+
+// --- the root chroot and the command line's paths --------------------------------------------
+
+/// A mkarchroot that fails half-way leaves a directory that looks like a root chroot: it
+/// is removed, so the next run creates it again instead of building in it.
+#[test]
+fn a_failed_mkarchroot_leaves_no_half_made_root_and_the_next_run_creates_it() {
+    let s = Session::new(&["binutils"], &["valgrind"]);
+    let run = s
+        .bt_with(&[("FAKE_FAIL_MKARCHROOT", "1")], &["--no-upload"])
+        .exits(1);
+    assert!(
+        !s.path("chroot/root").exists(),
+        "a half-made root chroot was left behind: {}",
+        run.stderr
+    );
+    assert!(
+        s.clean(&run.stderr).ends_with(
+            "error: creating the root chroot failed: mkarchroot exited with status 1; \
+             see [WORKDIR]/logs/bootstrap-toolchain.log\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.started(), Vec::<String>::new());
+
+    let run = s.bt(&["--continue", "--no-upload"]).exits(0);
+    let mkarchroot: Vec<String> = s
+        .calls()
+        .into_iter()
+        .filter(|c| c.starts_with("mkarchroot "))
+        .collect();
+    assert_eq!(mkarchroot.len(), 2, "{}", run.stderr);
+    assert!(
+        s.path("chroot/root/.arch-chroot").is_file(),
+        "the second run made a whole root chroot"
+    );
+    assert_eq!(s.started(), ["binutils", "valgrind"]);
+}
+
+/// makechrootpkg runs inside `pkgbuilds/<pkgbase>/`: `--chroot` and `--cache` given
+/// relative to where the command runs must still name the same directories there.
+#[test]
+fn relative_chroot_and_cache_are_made_absolute() {
+    let s = Session::new(&["binutils"], &["valgrind"]);
+    let run = s
+        .bt(&[
+            "--no-upload",
+            "--chroot",
+            "other-chroot",
+            "--cache",
+            "other-cache",
+        ])
+        .exits(0);
+    assert_eq!(s.started(), ["binutils", "valgrind"], "{}", run.stderr);
+    let calls = s.calls();
+    assert_eq!(
+        calls[0],
+        "mkarchroot -C [WORKDIR]/chroot-config/pacman.conf -M [WORKDIR]/chroot-config/makepkg.conf \
+         -c [WORKDIR]/other-cache [WORKDIR]/other-chroot/root base-devel"
+    );
+    assert!(
+        calls.contains(
+            &"makechrootpkg -r [WORKDIR]/other-chroot -l archport-bootstrap -c -u -d [WORKDIR]/other-cache -U archport-test --"
+                .to_owned()
+        ),
+        "{calls:#?}"
+    );
+    assert!(s.path("other-chroot/root").is_dir() && !s.path("chroot").exists());
 }

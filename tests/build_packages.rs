@@ -931,6 +931,58 @@ fn dry_run_prints_every_command_and_touches_nothing() {
     assert!(s.calls().is_empty());
 }
 
+/// The devtools calls of a dry run's output, as the stand-ins record them: program name and
+/// arguments, without the working directory, environment or sudo around them.
+fn devtools_lines(dry_run: &str) -> Vec<String> {
+    let mut calls = Vec::new();
+    for line in dry_run.lines().filter(|l| !l.starts_with('#')) {
+        let command = line.rsplit_once(" && ").map_or(line, |(_, c)| c);
+        let mut words = command.split(' ').skip_while(|w| {
+            w.contains('=') && !w.starts_with('-') && !w.starts_with('/') && !w.starts_with('[')
+        });
+        let Some(program) = words.next() else {
+            continue;
+        };
+        let mut words: Vec<&str> = words.collect();
+        let mut program = program.rsplit('/').next().unwrap_or(program);
+        if program == "sudo" {
+            let at = words.iter().position(|w| *w == "--").unwrap();
+            program = words[at + 1].rsplit('/').next().unwrap();
+            words.drain(..=at + 1);
+        }
+        if ["mkarchroot", "arch-nspawn", "makechrootpkg"].contains(&program) {
+            calls.push(
+                std::iter::once(program)
+                    .chain(words)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+    }
+    calls
+}
+
+#[test]
+fn dry_run_prints_the_devtools_calls_a_run_makes() {
+    let s = Session::listed(&["--jobs", "2"]);
+    let dry = s.bp(&["--dry-run"]).exits(0);
+    let printed: Vec<String> = devtools_lines(&dry.stdout)
+        .iter()
+        .map(|c| s.clean(c))
+        .collect();
+    // Plain words only: the stand-ins record with bash's quoting, the dry run with shlex's.
+    assert!(
+        printed.iter().all(|c| !c.contains(['\'', '"'])),
+        "{printed:#?}"
+    );
+    assert!(
+        printed.iter().any(|c| c.starts_with("arch-nspawn ")),
+        "checkdepends are part of the comparison: {printed:#?}"
+    );
+    s.bp(&[]).exits(0);
+    assert_eq!(printed, s.calls());
+}
+
 // --- options -------------------------------------------------------------------------------------
 
 #[test]

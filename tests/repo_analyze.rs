@@ -720,8 +720,10 @@ fn help_and_version_name_the_binary() {
     assert!(help.contains("Sections (default: all):"), "{help}");
 }
 
+/// Needs the real data: `realdata_` in the name lets `scripts/test` leave it out without it.
 #[test]
-fn real_data_world_reports_the_generated_differences() {
+fn realdata_world_reports_the_generated_differences() {
+    archport_realdata::require("full-2024/x86_64");
     let world = RealDataWorld::build(&RealDataOptions::default()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -737,7 +739,7 @@ fn real_data_world_reports_the_generated_differences() {
         .args(["--json", "--no-blacklist"])
         .output()
         .unwrap();
-    // For the notes, not an assertion: `cargo test --test repo_analyze -- --nocapture real_data`.
+    // For the notes, not an assertion: `cargo test --test repo_analyze -- --nocapture realdata_world`.
     eprintln!(
         "repo-analyze on the full-2024 real data took {:?}",
         started.elapsed()

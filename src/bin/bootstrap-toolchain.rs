@@ -11,7 +11,7 @@ use clap::Parser;
 /// chroots, publishing to the testing repositories. Stages come from the `[bootstrap]` table
 /// of the config; pkgbuilds/gcc and pkgbuilds/glibc must be checked out by hand, the others
 /// are fetched at the state repository's version when missing. One run per work directory
-/// (bootstrap.lock); a failed or interrupted run resumes with --continue.
+/// (build-state/build.lock, shared with build-packages); a failed or interrupted run resumes with --continue.
 ///
 /// Exit codes: 0 every step built; 1 a step failed (or an error); 2 usage; 130/143
 /// interrupted by SIGINT/SIGTERM.
@@ -55,7 +55,14 @@ fn main() -> ExitCode {
             quiet: cli.common.quiet,
             command_line: archport_cli::command_line(std::env::args_os()),
         };
-        let summary = match run(&config, &options) {
+        // Two workers: the signal listener runs while one is busy with blocking work (git
+        // fetches, makepkg --printsrcinfo).
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| anyhow::anyhow!("tokio runtime: {e}"))?;
+        let summary = match runtime.block_on(run(&config, &options)) {
             Ok(summary) => summary,
             Err(e) if e.is_usage() => return Err(UsageError(e.to_string()).into()),
             Err(e) => return Err(e.into()),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use archport_build::{Options, run, status::status};
+use archport_builder::{Options, run, status::status};
 use archport_cli::{CommonArgs, EXIT_OK, UsageError};
 use clap::Parser;
 
@@ -60,13 +60,23 @@ struct Cli {
     status: bool,
 }
 
-/// A path given on the command line, relative to the directory the command runs in: the
-/// builds run elsewhere (makechrootpkg in `pkgbuilds/<pkgbase>/`), so it is made absolute.
+/// The build list or blacklist given on the command line, made absolute: the run records
+/// where its list came from. (`--chroot` and `--cache` are made absolute by the runner.)
 fn absolute(path: &Option<PathBuf>) -> anyhow::Result<Option<PathBuf>> {
     path.as_deref()
         .map(std::path::absolute)
         .transpose()
         .map_err(|e| anyhow::anyhow!("current directory: {e}"))
+}
+
+/// The runtime of a run: the builds' tasks, their signals and the durable queue. Two
+/// workers: the signal listener and the slots keep going while one is busy.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("tokio runtime: {e}"))
 }
 
 fn main() -> ExitCode {
@@ -81,7 +91,8 @@ fn main() -> ExitCode {
                     return Err(UsageError("--status takes --json without a FILE".into()).into());
                 }
             };
-            print!("{}", status(&config, json).map_err(anyhow::Error::msg)?);
+            let text = runtime()?.block_on(status(&config, json));
+            print!("{}", text.map_err(anyhow::Error::msg)?);
             return Ok(EXIT_OK);
         }
         let json = match &cli.json {
@@ -97,11 +108,11 @@ fn main() -> ExitCode {
             json: absolute(&json)?,
             blacklist: absolute(&cli.blacklist)?,
             no_upload: cli.no_upload,
-            cache: absolute(&cli.cache)?,
+            cache: cli.cache.clone(),
             no_cache: cli.no_cache,
             continue_run: cli.continue_run,
             stop_on_failure: cli.stop_on_failure,
-            chroot: absolute(&cli.chroot)?,
+            chroot: cli.chroot.clone(),
             parallel_jobs: usize::from(cli.parallel_jobs),
             no_check: cli.no_check,
             cleanup_on_failure: cli.cleanup_on_failure,
@@ -109,7 +120,7 @@ fn main() -> ExitCode {
             quiet: cli.common.quiet,
             command_line: archport_cli::command_line(std::env::args_os()),
         };
-        let summary = run(&config, &options)?;
+        let summary = runtime()?.block_on(run(&config, &options))?;
         if let Some(text) = &summary.dry_run {
             print!("{text}");
             return Ok(EXIT_OK);

@@ -19,7 +19,9 @@
 use std::path::{Path, PathBuf};
 
 use archport_chroot::{BuildSpec, Cmd, Devtools, commit_time, find_keys};
-use archport_config::Config;
+use archport_config::{Config, makepkg_conf_value};
+use archport_runner::{Action, Cleanup, FailureCleanup, Phase, Plan};
+use archport_upload::Uploader;
 
 use crate::error::BootstrapError;
 use crate::sources::Package;
@@ -35,6 +37,8 @@ pub struct Commands {
     arch_nspawn: String,
     cache: PathBuf,
     workdir: PathBuf,
+    arch: String,
+    pkgext: String,
 }
 
 /// The build commands of one step.
@@ -54,6 +58,9 @@ impl Commands {
             arch_nspawn: config.tools.arch_nspawn.clone(),
             cache: config.paths.cache.clone(),
             workdir: config.paths.workdir.clone(),
+            arch: config.arch.clone(),
+            pkgext: makepkg_conf_value(&config.paths.chroot_config.join("makepkg.conf"), "PKGEXT")
+                .unwrap_or_else(|| ".pkg.tar.zst".into()),
         }
     }
 
@@ -140,6 +147,78 @@ impl Commands {
         Ok(BuildCmds { cmds, keys })
     }
 
+    /// The plan of one step: building `package` with `installed` (the toolchain packages
+    /// built so far) in the root chroot, publishing with `uploader` (none: `--no-upload`).
+    /// The working copy is removed after success and interruption, kept after a failure.
+    /// `--dry-run` prints this plan; a run executes it.
+    pub fn plan(
+        &self,
+        package: &Package,
+        installed: &[PathBuf],
+        uploader: Option<&Uploader>,
+    ) -> Result<Plan, BootstrapError> {
+        let mut plan = Plan::new();
+        plan.run(Phase::Refresh, self.refresh());
+        if let Some(install) = self.install(installed) {
+            for file in installed {
+                plan.push(
+                    Phase::Install,
+                    Action::Copy {
+                        from: file.clone(),
+                        to: self.cached_path(file),
+                    },
+                );
+            }
+            plan.run(Phase::Install, install);
+        }
+        plan.push(Phase::Cache, Action::EmptyCache(self.cache.clone()));
+        let build = self.build(package)?;
+        for (i, cmd) in build.cmds.into_iter().enumerate() {
+            plan.run(
+                if i < build.keys {
+                    Phase::Keys
+                } else {
+                    Phase::Build
+                },
+                cmd,
+            );
+        }
+        plan.push(
+            Phase::Build,
+            Action::Collect {
+                dir: package.dir.clone(),
+                pkgnames: package.pkgnames.clone(),
+                version: package.version.clone(),
+                // The file names the build will produce, as makepkg names them.
+                expected: package
+                    .pkgnames
+                    .iter()
+                    .map(|n| {
+                        package.dir.join(format!(
+                            "{n}-{}-{}{}",
+                            package.version, self.arch, self.pkgext
+                        ))
+                    })
+                    .collect(),
+            },
+        );
+        if let Some(uploader) = uploader {
+            plan.push(
+                Phase::Upload,
+                Action::Publish {
+                    uploader: uploader.clone(),
+                    repo: package.repo.clone(),
+                },
+            );
+        }
+        plan.cleanup = Cleanup {
+            built: self.remove_copy(),
+            interrupted: self.remove_copy(),
+            failed: FailureCleanup::Run(Vec::new()),
+        };
+        Ok(plan)
+    }
+
     /// Removes the working copy and its lock file.
     pub fn remove_copy(&self) -> Vec<Cmd> {
         self.devtools.remove_copy_cmds(COPY)
@@ -155,7 +234,6 @@ impl Commands {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

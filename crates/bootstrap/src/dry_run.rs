@@ -7,21 +7,21 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use archport_config::{Config, makepkg_conf_value};
+use archport_config::Config;
 use archport_pkgsrc::packaging_url;
+use archport_runner::Console;
 use archport_upload::Uploader;
 use archport_vercmp::PkgName;
 
 use crate::commands::Commands;
-use crate::console::Console;
 use crate::error::BootstrapError;
+use crate::options::Options;
 use crate::plan::distinct_pkgbases;
+use crate::prepare::{Prepared, pkgbuilds_dir, prepare};
 use crate::record::pkgname_of;
-use crate::run::{Prepared, pkgbuilds_dir, prepare};
 use crate::sources::{
     Package, checkout_dir, existing_state, missing_checkouts, read_package, repo_of, state_dir,
 };
-use crate::summary::Options;
 
 /// Stands for a version only the state repository's sync would tell.
 const UNKNOWN_VERSION: &str = "VERSION";
@@ -92,9 +92,8 @@ pub fn plan_text(
     if let Some(cmd) = commands.devtools().root_chroot_cmd() {
         let _ = writeln!(out, "{cmd}");
     }
-    let pkgext = makepkg_conf_value(&config.paths.chroot_config.join("makepkg.conf"), "PKGEXT")
-        .unwrap_or_else(|| ".pkg.tar.zst".into());
     let uploader = Uploader::from_config(config);
+    let uploader = (!options.no_upload).then_some(&uploader);
     let as_root = commands.devtools().is_root();
     let mut packages: BTreeMap<&str, (Package, bool)> = BTreeMap::new();
     for pkgbase in &pkgbases {
@@ -125,49 +124,18 @@ pub fn plan_text(
                 package.pkgbase
             );
         }
-        let _ = writeln!(out, "{}", commands.refresh());
         let mut installed: Vec<PathBuf> = latest.values().cloned().collect();
         installed.sort();
-        if let Some(install) = commands.install(&installed) {
-            for file in &installed {
-                let _ = writeln!(
-                    out,
-                    "# copy {} {}",
-                    file.display(),
-                    commands.cached_path(file).display()
-                );
-            }
-            let _ = writeln!(out, "{install}");
+        // The plan a run executes for this step, rendered.
+        let plan = commands.plan(package, &installed, uploader)?;
+        let lines = plan.render().map_err(|e| BootstrapError::Checkout {
+            pkgbase: package.pkgbase.clone(),
+            problem: e.to_string(),
+        })?;
+        for line in lines {
+            let _ = writeln!(out, "{line}");
         }
-        let _ = writeln!(out, "# empty the cache {}", commands.cache().display());
-        for cmd in commands.build(package)?.cmds {
-            let _ = writeln!(out, "{cmd}");
-        }
-        // The file names the build will produce, as makepkg names them.
-        let files: Vec<PathBuf> = package
-            .pkgnames
-            .iter()
-            .map(|n| {
-                package
-                    .dir
-                    .join(format!("{n}-{}-{}{pkgext}", package.version, config.arch))
-            })
-            .collect();
-        if !options.no_upload {
-            let cmds = uploader.upload_cmds(&files, &package.repo).map_err(|e| {
-                BootstrapError::Checkout {
-                    pkgbase: package.pkgbase.clone(),
-                    problem: e.to_string(),
-                }
-            })?;
-            for cmd in cmds {
-                let _ = writeln!(out, "{cmd}");
-            }
-        }
-        for cmd in commands.remove_copy() {
-            let _ = writeln!(out, "{cmd}");
-        }
-        for file in files {
+        for file in plan.expected_files() {
             latest.insert(pkgname_of(&file), file);
         }
     }

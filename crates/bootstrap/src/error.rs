@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::lock::LockError;
+use archport_runner::{LockError, RootError};
 
 /// A bootstrap run that could not start or go on.
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +28,7 @@ pub enum BootstrapError {
     /// A checkout exists but holds no PKGBUILD: it is left alone, so it cannot be built.
     #[error("{pkgbase}: {} exists but holds no PKGBUILD (it is left as it is; fix or remove it)", dir.display())]
     NoPkgbuild {
-        /// The pkgbase.
+        /// The package the problem is about.
         pkgbase: String,
         /// The checkout directory.
         dir: PathBuf,
@@ -36,7 +36,7 @@ pub enum BootstrapError {
     /// A package to fetch has no entry in the state repository.
     #[error("{pkgbase}: not in the state repository ({repos}); check it out into {} by hand", dir.display())]
     NotInState {
-        /// The pkgbase.
+        /// The package the problem is about.
         pkgbase: String,
         /// The repositories read, comma separated.
         repos: String,
@@ -61,17 +61,18 @@ pub enum BootstrapError {
     /// clone URL could not be made.
     #[error("{pkgbase}: {problem}")]
     Checkout {
-        /// The pkgbase.
+        /// The package the problem is about.
         pkgbase: String,
         /// What went wrong.
         problem: String,
     },
-    /// Another run holds the lock, or the lock file is unusable.
+    /// Another run (a bootstrap, build-packages) holds the work directory, or the lock file
+    /// is unusable.
     #[error(transparent)]
     Lock(#[from] LockError),
-    /// build-packages (or another bootstrap) holds the work directory's chroot lock.
+    /// The root chroot could not be created.
     #[error(transparent)]
-    ChrootLock(#[from] archport_build::run_lock::LockError),
+    Root(#[from] RootError),
     /// The step record (`build-state/bootstrap.json`) could not be read or written.
     #[error("{}: {problem}", path.display())]
     Record {
@@ -86,9 +87,9 @@ pub enum BootstrapError {
     /// A file or directory could not be used.
     #[error("{}: {source}", path.display())]
     Io {
-        /// The path.
+        /// The file or directory, or what it stands for (`signal handlers`).
         path: PathBuf,
-        /// The I/O error.
+        /// What the operating system said.
         source: std::io::Error,
     },
 }

@@ -9,31 +9,32 @@
 //!
 //! - [`plan`]: the steps and their `Stage 1/2 (3/8): binutils` labels;
 //! - [`sources`]: gcc and glibc checked out by hand, the others fetched when missing;
-//! - [`commands`]: each step's devtools commands (shared with `--dry-run`);
-//! - [`step`]: one step, into its log;
-//! - [`lock`]: one bootstrap per work directory, taken over from a dead holder;
+//! - [`commands`]: each step's plan (shared with `--dry-run`);
+//! - [`step`]: one step, executed by `archport-runner` into its log;
 //! - [`record`]: the step record `--continue` resumes from;
+//! - `prepare`: the steps a run (or dry run) builds;
 //! - [`run`](mod@run): the whole run, with signals;
 //! - [`dry_run`]: what a run would do, touching nothing.
 //!
-//! The devtools driver, the process runner, uploads and log naming are shared with
-//! `build-packages` (`archport-chroot`, `archport-upload`, `archport_build::logs`).
+//! Running a step, the root chroot, logs, signals, the console and the work-directory lock
+//! (shared with `build-packages`, which uses the same chroot) are `archport-runner`'s; the
+//! devtools commands and uploads are `archport-chroot`'s and `archport-upload`'s.
 
 #![warn(missing_docs)]
 
 pub mod commands;
-pub mod console;
 pub mod dry_run;
 mod error;
-pub mod lock;
+mod options;
 pub mod plan;
+mod prepare;
 pub mod record;
 pub mod run;
-mod signals;
 pub mod sources;
 pub mod step;
 mod summary;
 
 pub use error::BootstrapError;
+pub use options::Options;
 pub use run::run;
-pub use summary::{Options, StepFailure, Summary};
+pub use summary::{StepFailure, Summary};

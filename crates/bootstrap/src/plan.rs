@@ -22,7 +22,7 @@ pub struct Step {
     pub position: usize,
     /// How many packages the stage has (`--start-from` does not change it).
     pub stage_len: usize,
-    /// The pkgbase.
+    /// The pkgbase built, from its checkout in `pkgbuilds/`.
     pub pkgbase: String,
 }
 
@@ -99,7 +99,6 @@ pub fn distinct_pkgbases(steps: &[Step]) -> Vec<&str> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

@@ -10,12 +10,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use archport_runner::Outcome;
 use archport_upload::PackageFile;
 use serde::{Deserialize, Serialize};
 
 use crate::error::BootstrapError;
 use crate::plan::Step;
-use crate::step::StepOutcome;
 
 /// The record's path under the work directory.
 pub const RECORD_FILE: &str = "build-state/bootstrap.json";
@@ -145,7 +145,7 @@ impl Record {
         }
         let mut text = serde_json::to_string_pretty(self).map_err(|e| problem(e.to_string()))?;
         text.push('\n');
-        archport_buildlist::write_atomic(path, text.as_bytes()).map_err(|e| problem(e.to_string()))
+        archport_fs::write_atomic(path, text.as_bytes()).map_err(|e| problem(e.to_string()))
     }
 
     /// Marks step `index` as building at `at`: one more attempt, with `version` and `log`,
@@ -167,14 +167,14 @@ impl Record {
 
     /// Records how step `index` ended, at `at`; the run is finished when its last step is
     /// built.
-    pub fn finish_step(&mut self, index: usize, outcome: &StepOutcome, at: &str) {
+    pub fn finish_step(&mut self, index: usize, outcome: &Outcome, at: &str) {
         let last = index + 1 == self.steps.len();
         let Some(entry) = self.steps.get_mut(index) else {
             return;
         };
         entry.finished = Some(at.to_owned());
         match outcome {
-            StepOutcome::Built { files, published } => {
+            Outcome::Built { files, published } => {
                 entry.state = StepState::Built;
                 entry.files.clone_from(files);
                 entry.published.clone_from(published);
@@ -182,12 +182,12 @@ impl Record {
                     self.finished = Some(at.to_owned());
                 }
             }
-            StepOutcome::Failed { phase, reason } => {
+            Outcome::Failed(failure) => {
                 entry.state = StepState::Failed;
-                entry.phase = Some((*phase).to_owned());
-                entry.reason = Some(reason.clone());
+                entry.phase = Some(failure.phase.as_str().to_owned());
+                entry.reason = Some(failure.reason.clone());
             }
-            StepOutcome::Interrupted => entry.state = StepState::Interrupted,
+            Outcome::Interrupted => entry.state = StepState::Interrupted,
         }
     }
 
@@ -229,7 +229,6 @@ pub(crate) fn pkgname_of(file: &Path) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
     use crate::plan::plan_steps;
@@ -259,10 +258,10 @@ mod tests {
         assert_eq!(r.start_step(0, "2.40-1", log, "t1"), 1);
         r.finish_step(
             0,
-            &StepOutcome::Failed {
-                phase: "build",
+            &Outcome::Failed(archport_runner::Failure {
+                phase: archport_runner::Phase::Build,
                 reason: "exit 1".into(),
-            },
+            }),
             "t2",
         );
         assert_eq!(r.steps[0].state, StepState::Failed);
@@ -271,7 +270,7 @@ mod tests {
         assert_eq!(r.steps[0].phase, None, "the earlier failure is gone");
         assert_eq!(r.steps[0].state, StepState::Building);
         let files = vec![PathBuf::from("/p/glibc/glibc-2.40-1-aarch64.pkg.tar.zst")];
-        let built = StepOutcome::Built {
+        let built = Outcome::Built {
             files: files.clone(),
             published: Some("core-testing".into()),
         };

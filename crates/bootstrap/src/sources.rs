@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 
 use archport_config::Config;
 use archport_pkgsrc::{FetchMode, FetchRequest, Makepkg, fetch, packaging_url, read_srcinfo};
+use archport_runner::Console;
 use archport_state::{State, open_existing, sync_state_repo};
 use archport_vercmp::PkgName;
 
-use crate::console::Console;
 use crate::error::BootstrapError;
 use crate::plan::fallback_repo;
 
@@ -24,7 +24,7 @@ pub const HAND_CHECKOUTS: [&str; 2] = ["gcc", "glibc"];
 /// A toolchain package ready to build: its checkout and what its `.SRCINFO` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Package {
-    /// The pkgbase.
+    /// The pkgbase, also its checkout's directory name.
     pub pkgbase: String,
     /// The checkout, `{workdir}/pkgbuilds/<pkgbase>`.
     pub dir: PathBuf,
@@ -201,7 +201,6 @@ fn pkg_name(pkgbase: &str) -> Result<PkgName, BootstrapError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

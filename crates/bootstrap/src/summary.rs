@@ -1,46 +1,25 @@
-//! What `bootstrap-toolchain` was asked to do and how the run ended.
+//! How a `bootstrap-toolchain` run ended.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::console::format_duration;
-
-/// The options of a run (the command line's, without the config file).
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// `--dry-run`: print every command, write nothing, take no lock.
-    pub dry_run: bool,
-    /// `--chroot`: the chroot directory (default from the config).
-    pub chroot: Option<PathBuf>,
-    /// `--cache`: the pacman cache (default from the config).
-    pub cache: Option<PathBuf>,
-    /// `--start-from`: skip the stage-1 packages before this one.
-    pub start_from: Option<String>,
-    /// `--continue`: resume the last run after its last step built.
-    pub continue_run: bool,
-    /// `--no-upload`: build, publish nothing.
-    pub no_upload: bool,
-    /// `-q`: only warnings and failures on the console.
-    pub quiet: bool,
-    /// The command line, kept in the step record.
-    pub command_line: String,
-}
+use archport_runner::{Phase, format_duration};
 
 /// The step that stopped the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepFailure {
     /// `Stage 1/2 (3/8): binutils`.
     pub step: String,
-    /// The pkgbase.
+    /// The pkgbase of the step, without the stage label.
     pub pkgbase: String,
     /// The version being built.
     pub version: String,
-    /// Where it failed: `refresh`, `install`, `cache`, `keys`, `build` or `upload`.
-    pub phase: String,
-    /// Why.
+    /// Where it failed.
+    pub phase: Phase,
+    /// What went wrong: `makechrootpkg exited with status 1`.
     pub reason: String,
-    /// The build log.
+    /// The step's log, which says more.
     pub log: PathBuf,
 }
 
@@ -135,14 +114,14 @@ mod tests {
             step: "Stage 1/2 (2/3): binutils".into(),
             pkgbase: "binutils".into(),
             version: "2.43-1".into(),
-            phase: "build".into(),
-            reason: "makechrootpkg exited with exit status: 1".into(),
+            phase: Phase::Build,
+            reason: "makechrootpkg exited with status 1".into(),
             log: PathBuf::from("/w/logs/binutils-20260101-000000-build.log"),
         });
         assert_eq!(s.exit_code(), 1);
         assert_eq!(
             s.render(),
-            "error: Stage 1/2 (2/3): binutils 2.43-1 failed in build: makechrootpkg exited with exit status: 1\n  \
+            "error: Stage 1/2 (2/3): binutils 2.43-1 failed in build: makechrootpkg exited with status 1\n  \
              log: /w/logs/binutils-20260101-000000-build.log\n  \
              1 built in 1m05s; fix it and resume with `bootstrap-toolchain --continue`\n"
         );

@@ -73,7 +73,6 @@ pub fn stale_copies(chroot: &Path) -> Result<Vec<String>, ChrootError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

@@ -11,7 +11,6 @@ pub fn commit_time(dir: &Path) -> Option<i64> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

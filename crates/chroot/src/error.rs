@@ -10,7 +10,6 @@ pub enum ChrootError {
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The I/O error.
         source: std::io::Error,
     },
     /// A checkdepends entry is not a package relation, so it must not reach pacman.
@@ -40,7 +39,6 @@ pub enum RunError {
     Log {
         /// The log file.
         path: PathBuf,
-        /// The I/O error.
         source: std::io::Error,
     },
     /// The program could not be started.
@@ -48,7 +46,6 @@ pub enum RunError {
     Spawn {
         /// The command line.
         command: String,
-        /// The I/O error.
         source: std::io::Error,
     },
     /// Waiting for the program failed.
@@ -56,7 +53,6 @@ pub enum RunError {
     Wait {
         /// The command line.
         command: String,
-        /// The I/O error.
         source: std::io::Error,
     },
     /// The run was cancelled; its process group has been terminated.

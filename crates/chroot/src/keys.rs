@@ -31,7 +31,6 @@ fn asc_files(dir: &Path) -> Result<Vec<PathBuf>, ChrootError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

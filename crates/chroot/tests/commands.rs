@@ -263,7 +263,7 @@ fn without_root_devtools_run_through_sudo_and_keys_import_as_the_user() {
     assert_eq!(
         build.to_string(),
         format!(
-            "cd {dir} && SOURCE_DATE_EPOCH=1700000000 /usr/bin/sudo -n --preserve-env=SOURCE_DATE_EPOCH -- \
+            "cd {dir} && SOURCE_DATE_EPOCH=1700000000 /usr/bin/sudo -n '--preserve-env=SOURCE_DATE_EPOCH' -- \
              makechrootpkg -r {chroot} -l archport-slot1 -u -d {cache} -- --ignorearch",
             dir = p(b.join("work/pkgbuilds/foo-app")),
             chroot = p(b.join("chroot")),
@@ -275,7 +275,7 @@ fn without_root_devtools_run_through_sudo_and_keys_import_as_the_user() {
         install.to_string(),
         format!(
             "/usr/bin/sudo -n -- arch-nspawn -c {cache} {copy} pacman -S --needed --noconfirm \
-             'python>=3.12' libfoo.so=1-64",
+             'python>=3.12' 'libfoo.so=1-64'",
             cache = p(b.join("cache")),
             copy = p(b.join("chroot/archport-slot1")),
         )

@@ -118,14 +118,11 @@ mod tests {
 
     /// The fallback must read what alpm-srcinfo reads, the same way: on every real file that
     /// alpm-srcinfo accepts, both give the same result when merging for aarch64 (31 files list
-    /// it; the others merge for x86_64, or their only architecture).
+    /// it; the others merge for x86_64, or their only architecture). Needs the real data.
     #[test]
-    fn agrees_with_alpm_srcinfo_on_every_real_file_it_accepts() {
-        let tar_path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/realdata/full-2024/srcinfo.tar.zst"
-        );
-        let file = std::fs::File::open(tar_path).expect("real data present");
+    fn realdata_agrees_with_alpm_srcinfo_on_every_real_file_it_accepts() {
+        let tar_path = archport_realdata::require("full-2024/srcinfo.tar.zst");
+        let file = std::fs::File::open(tar_path).expect("real data readable");
         let mut archive = tar::Archive::new(zstd::Decoder::new(file).expect("zstd"));
         let aarch64 = SystemArchitecture::from_str("aarch64").expect("arch");
         let mut compared = 0;

@@ -54,12 +54,9 @@ fn assert_same_as_sed(names: &[String]) {
 }
 
 #[test]
-fn every_real_pkgbase_matches_devtools() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/realdata/full-2024/srcinfo.tar.zst"
-    );
-    let file = std::fs::File::open(path).expect("real data present");
+fn realdata_every_real_pkgbase_matches_devtools() {
+    let path = archport_realdata::require("full-2024/srcinfo.tar.zst");
+    let file = std::fs::File::open(path).expect("real data readable");
     let mut archive = tar::Archive::new(zstd::Decoder::new(file).expect("zstd"));
     let mut names = Vec::new();
     for entry in archive.entries().expect("tar") {

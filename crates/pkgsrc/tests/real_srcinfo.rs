@@ -11,18 +11,11 @@ use std::sync::OnceLock;
 
 use archport_pkgsrc::{SrcInfo, parse_srcinfo};
 
-const SRCINFO_TAR: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/realdata/full-2024/srcinfo.tar.zst"
-);
-const CORE_DB: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/realdata/full-2024/x86_64/core.db.tar.gz"
-);
-const EXTRA_DB: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/realdata/full-2024/x86_64/extra.db.tar.gz"
-);
+// Every test here needs the real data: their names start with `realdata_` (see
+// `archport_realdata`), and they fail with its message when it is missing.
+const SRCINFO_TAR: &str = "full-2024/srcinfo.tar.zst";
+const CORE_DB: &str = "full-2024/x86_64/core.db.tar.gz";
+const EXTRA_DB: &str = "full-2024/x86_64/extra.db.tar.gz";
 
 /// Why alpm-srcinfo 0.7.0 rejects a real file, and a phrase of its error that shows it.
 const EMPTY_VERSION: &str = "expected end of input after version requirement";
@@ -59,7 +52,8 @@ const REJECTED: &[(&str, &str)] = &[
 ];
 
 fn real_srcinfo_files() -> Vec<(PathBuf, String)> {
-    let file = std::fs::File::open(SRCINFO_TAR).expect("real data present");
+    let file =
+        std::fs::File::open(archport_realdata::require(SRCINFO_TAR)).expect("real data readable");
     let mut archive = tar::Archive::new(zstd::Decoder::new(file).expect("zstd"));
     let mut files = Vec::new();
     for entry in archive.entries().expect("tar") {
@@ -101,7 +95,7 @@ fn pkgbase_dir(path: &Path) -> String {
 }
 
 #[test]
-fn every_real_srcinfo_is_read_and_alpm_srcinfo_rejections_are_known() {
+fn realdata_every_real_srcinfo_is_read_and_alpm_srcinfo_rejections_are_known() {
     let files = parsed_for_aarch64();
     assert_eq!(files.len(), 11_467);
 
@@ -153,7 +147,7 @@ fn every_real_srcinfo_is_read_and_alpm_srcinfo_rejections_are_known() {
 }
 
 #[test]
-fn relations_with_an_empty_version_are_kept_as_written() {
+fn realdata_relations_with_an_empty_version_are_kept_as_written() {
     let find = |name: &str| {
         parsed_for_aarch64()
             .iter()
@@ -178,13 +172,14 @@ fn relations_with_an_empty_version_are_kept_as_written() {
 }
 
 /// Package name -> (pkgbase, depends, provides) from an x86_64 sync database.
-fn sync_db(path: &str, into: &mut BTreeMap<String, (String, Vec<String>, Vec<String>)>) {
+fn sync_db(relative: &str, into: &mut BTreeMap<String, (String, Vec<String>, Vec<String>)>) {
     // gzip rather than a Rust inflater: unoptimised test builds inflate 32 MB slowly.
     let output = std::process::Command::new("gzip")
-        .args(["-dc", path])
+        .arg("-dc")
+        .arg(archport_realdata::require(relative))
         .output()
         .expect("gzip runs");
-    assert!(output.status.success(), "gzip -dc {path}");
+    assert!(output.status.success(), "gzip -dc {relative}");
     let mut archive = tar::Archive::new(output.stdout.as_slice());
     for entry in archive.entries().expect("tar") {
         let mut entry = entry.expect("entry");
@@ -221,7 +216,7 @@ fn relation_name(relation: &str) -> &str {
 }
 
 #[test]
-fn merged_x86_64_data_matches_the_x86_64_sync_database() {
+fn realdata_merged_x86_64_data_matches_the_x86_64_sync_database() {
     let mut db = BTreeMap::new();
     sync_db(CORE_DB, &mut db);
     sync_db(EXTRA_DB, &mut db);

@@ -5,16 +5,16 @@
 mod full_world;
 
 use std::hint::black_box;
-use std::path::Path;
 
 use archport_plan::graph::DepGraph;
 use archport_plan::order::{build_order, order_graph};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 
 fn full_world(c: &mut Criterion) {
-    let infos = match full_world::read_archive(Path::new(full_world::SRCINFO_ARCHIVE)) {
+    let archive = archport_realdata::require(full_world::SRCINFO_ARCHIVE);
+    let infos = match full_world::read_archive(&archive) {
         Ok(infos) => infos,
-        Err(e) => panic!("reading {}: {e}", full_world::SRCINFO_ARCHIVE),
+        Err(e) => panic!("reading {}: {e}", archive.display()),
     };
     let mut group = c.benchmark_group("order/full_world");
     group.sample_size(20);
@@ -35,4 +35,11 @@ fn full_world(c: &mut Criterion) {
 }
 
 criterion_group!(benches, full_world);
-criterion_main!(benches);
+
+/// `criterion_main!`, after checking for the real data: without it the bench says so in one
+/// line and stops (see `archport_realdata::bench_path_or_exit`).
+fn main() {
+    archport_realdata::bench_path_or_exit("bench order", full_world::SRCINFO_ARCHIVE);
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -23,7 +23,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let archive = std::env::args_os()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(full_world::SRCINFO_ARCHIVE));
+        .unwrap_or_else(|| {
+            archport_realdata::path_or_exit("full_world_order", full_world::SRCINFO_ARCHIVE)
+        });
     let started = Instant::now();
     let infos = full_world::read_archive(&archive)?;
     println!(

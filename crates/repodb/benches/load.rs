@@ -6,17 +6,13 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use archport_repodb::{DbFile, Index, load_dbs};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 
 fn files() -> Vec<DbFile> {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/realdata/full-2024/x86_64"
-    ));
+    let dir = archport_realdata::require("full-2024/x86_64");
     vec![
         DbFile::new("core", dir.join("core.db.tar.gz")),
         DbFile::new("extra", dir.join("extra.db.tar.gz")),
@@ -52,4 +48,11 @@ fn bench_load(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench_load);
-criterion_main!(benches);
+
+/// `criterion_main!`, after checking for the real data: without it the bench says so in one
+/// line and stops (see `archport_realdata::bench_path_or_exit`).
+fn main() {
+    archport_realdata::bench_path_or_exit("bench load", "full-2024/x86_64");
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

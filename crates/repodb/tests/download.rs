@@ -215,6 +215,9 @@ fn sources(server: &Server, repos: &[&str]) -> Vec<DbSource> {
         .collect()
 }
 
+/// An `arch-2019` database of the real data: a test using it needs the data, so its name
+/// starts with `realdata_` (see `archport_realdata`).
+#[track_caller]
 fn real_db(name: &str) -> Vec<u8> {
     std::fs::read(common::realdata(&format!("arch-2019/{name}"))).unwrap()
 }
@@ -232,7 +235,7 @@ fn cache_entries(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-fn downloads_then_revalidates_with_etag() {
+fn realdata_downloads_then_revalidates_with_etag() {
     let server = Server::start();
     let modified = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     server.serve(
@@ -325,7 +328,7 @@ fn downloads_then_revalidates_with_etag() {
 }
 
 #[test]
-fn revalidates_with_last_modified_when_there_is_no_etag() {
+fn realdata_revalidates_with_last_modified_when_there_is_no_etag() {
     let server = Server::start();
     let modified = SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
     server.serve(
@@ -349,7 +352,7 @@ fn revalidates_with_last_modified_when_there_is_no_etag() {
 }
 
 #[test]
-fn a_cached_file_without_validators_is_fetched_again() {
+fn realdata_a_cached_file_without_validators_is_fetched_again() {
     let server = Server::start();
     server.serve(
         "/mirror/core/os/aarch64/core.db",
@@ -375,7 +378,7 @@ fn a_cached_file_without_validators_is_fetched_again() {
 }
 
 #[test]
-fn http_errors_name_the_url_and_leave_no_file() {
+fn realdata_http_errors_name_the_url_and_leave_no_file() {
     let server = Server::start();
     server.serve(
         "/mirror/core/os/aarch64/core.db",
@@ -436,7 +439,7 @@ fn unreachable_server_names_the_url() {
 }
 
 #[tokio::test]
-async fn offline_mode_uses_the_cache_or_names_the_missing_url() {
+async fn realdata_offline_mode_uses_the_cache_or_names_the_missing_url() {
     let server = Server::start();
     server.serve(
         "/mirror/core/os/aarch64/core.db",
@@ -469,7 +472,7 @@ async fn offline_mode_uses_the_cache_or_names_the_missing_url() {
 }
 
 #[test]
-fn a_damaged_download_is_reported_with_its_url() {
+fn realdata_a_damaged_download_is_reported_with_its_url() {
     let server = Server::start();
     let db = real_db("core.db");
     server.serve(

@@ -19,7 +19,7 @@ fn names(packages: &[archport_repodb::Package]) -> Vec<String> {
 }
 
 #[test]
-fn all_four_compressions_read_alike_whatever_the_file_name() {
+fn realdata_all_four_compressions_read_alike_whatever_the_file_name() {
     let gz = core_2024();
     let tar = gunzip(&gz);
     let expected = read_db_bytes(&gz, "core.db", "core").unwrap();
@@ -41,7 +41,7 @@ fn all_four_compressions_read_alike_whatever_the_file_name() {
 }
 
 #[test]
-fn unknown_compression_names_the_archive_and_the_magic() {
+fn realdata_unknown_compression_names_the_archive_and_the_magic() {
     let bytes = filter("bzip2", &["-c"], &gunzip(&core_2024()));
     let err = read_db_bytes(&bytes, "/cache/core.db", "core").unwrap_err();
     assert!(matches!(err.kind, DbErrorKind::UnknownCompression { .. }));
@@ -53,7 +53,7 @@ fn unknown_compression_names_the_archive_and_the_magic() {
 }
 
 #[test]
-fn truncated_archive_names_the_archive_and_the_last_good_entry() {
+fn realdata_truncated_archive_names_the_archive_and_the_last_good_entry() {
     let gz = core_2024();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("core.db");
@@ -90,7 +90,7 @@ fn truncated_archive_names_the_archive_and_the_last_good_entry() {
 }
 
 #[test]
-fn truncation_is_found_in_every_compression() {
+fn realdata_truncation_is_found_in_every_compression() {
     let tar = gunzip(&core_2024());
     let variants = [
         ("zstd", filter("zstd", &["-q", "-c"], &tar)),
@@ -136,7 +136,7 @@ fn a_damaged_header_is_corruption_after_the_last_good_entry() {
 }
 
 #[test]
-fn damaged_compressed_data_is_corruption() {
+fn realdata_damaged_compressed_data_is_corruption() {
     let mut gz = core_2024();
     let middle = gz.len() / 2;
     for byte in &mut gz[middle..middle + 64] {

@@ -1,5 +1,6 @@
-//! Reading the real Arch databases in /work/shared/realdata, checked against GNU tar plus a
-//! plain desc reader, and against the counts the data's README states.
+//! Reading the real Arch databases (found by `archport_realdata`), checked against GNU tar
+//! plus a plain desc reader, and against the counts the data's README states. Every test
+//! needs the data: their names start with `realdata_`.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
@@ -20,7 +21,7 @@ fn fields_by_name(packages: &[archport_repodb::Package]) -> BTreeMap<String, Pac
 }
 
 #[test]
-fn arch_2019_core_matches_the_oracle_field_by_field() {
+fn realdata_arch_2019_core_matches_the_oracle_field_by_field() {
     let path = realdata("arch-2019/core.db");
     let packages = read_db(&path, "core").unwrap();
     assert_eq!(packages.len(), 231);
@@ -29,7 +30,7 @@ fn arch_2019_core_matches_the_oracle_field_by_field() {
 }
 
 #[test]
-fn arch_2019_extra_matches_the_oracle_field_by_field() {
+fn realdata_arch_2019_extra_matches_the_oracle_field_by_field() {
     let path = realdata("arch-2019/extra.db");
     let packages = read_db(&path, "extra").unwrap();
     assert_eq!(packages.len(), 2917);
@@ -37,7 +38,7 @@ fn arch_2019_extra_matches_the_oracle_field_by_field() {
 }
 
 #[test]
-fn arch_2019_entries_without_base_take_the_name() {
+fn realdata_arch_2019_entries_without_base_take_the_name() {
     // The README counts 238 entries without %BASE% in core+extra+multilib.
     let files: Vec<DbFile> = ["core", "extra", "multilib"]
         .iter()
@@ -66,7 +67,7 @@ fn arch_2019_entries_without_base_take_the_name() {
 }
 
 #[test]
-fn full_2024_core_matches_the_oracle_field_by_field() {
+fn realdata_full_2024_core_matches_the_oracle_field_by_field() {
     let path = realdata("full-2024/x86_64/core.db.tar.gz");
     let packages = read_db(&path, "core").unwrap();
     assert_eq!(fields_by_name(&packages), oracle_packages(&path));
@@ -98,7 +99,7 @@ fn full_2024() -> &'static Index {
 }
 
 #[test]
-fn full_2024_counts_packages_and_pkgbases() {
+fn realdata_full_2024_counts_packages_and_pkgbases() {
     let index = full_2024();
     let packages = index.packages();
     assert_eq!(packages.len(), 261 + 13_686);
@@ -126,7 +127,7 @@ fn full_2024_counts_packages_and_pkgbases() {
 }
 
 #[test]
-fn full_2024_lookups() {
+fn realdata_full_2024_lookups() {
     let index = full_2024();
     let systemd = index.pkgbase("systemd").unwrap();
     assert_eq!(systemd.repo(), "core");

@@ -10,12 +10,12 @@ mod world_jobs;
 use std::hint::black_box;
 
 use archport_schedule::{Scheduler, jobs_from_entries, simulate_with};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 
 fn full_world(c: &mut Criterion) {
     let infos = match world_jobs::read_infos() {
         Ok(infos) => infos,
-        Err(e) => panic!("reading {}: {e}", full_world::SRCINFO_ARCHIVE),
+        Err(e) => panic!("reading the real data: {e}"),
     };
     let world = match world_jobs::world_jobs(&infos, true) {
         Ok(world) => world,
@@ -50,4 +50,11 @@ fn full_world(c: &mut Criterion) {
 }
 
 criterion_group!(benches, full_world);
-criterion_main!(benches);
+
+/// `criterion_main!`, after checking for the real data: without it the bench says so in one
+/// line and stops (see `archport_realdata::bench_path_or_exit`).
+fn main() {
+    archport_realdata::bench_path_or_exit("bench schedule", full_world::SRCINFO_ARCHIVE);
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

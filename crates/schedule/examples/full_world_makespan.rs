@@ -28,6 +28,7 @@ use archport_schedule::{
 const SLOTS: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
 
 fn main() -> Result<(), Box<dyn Error>> {
+    archport_realdata::path_or_exit("full_world_makespan", full_world::SRCINFO_ARCHIVE);
     let started = Instant::now();
     let infos = world_jobs::read_infos()?;
     println!(

@@ -1,6 +1,7 @@
 //! The real full-size world (`--rebuild-repo extra`, about 11,300 steps): the jobs made by
 //! `jobs_from_entries` honour every edge the build order kept and every second build, and
-//! the scheduler's simulated makespan stays within 5% of the lower bound.
+//! the scheduler's simulated makespan stays within 5% of the lower bound. Needs the real data
+//! (hence `realdata_` in the name, see `archport_realdata`).
 
 #![allow(clippy::unwrap_used)]
 
@@ -12,7 +13,8 @@ mod world_jobs;
 use archport_schedule::{lower_bound, simulate};
 
 #[test]
-fn full_world_jobs_and_makespan() {
+fn realdata_full_world_jobs_and_makespan() {
+    archport_realdata::require(full_world::SRCINFO_ARCHIVE);
     let infos = world_jobs::read_infos().unwrap();
     for target_has_version in [true, false] {
         // world_jobs checks the jobs against the order and fails on any missing edge.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 /// must be set); `makechrootpkg` really builds with the host's `makepkg`. The scripts'
 /// header comments list their test controls (`FAKE_BUILD_USER`, `FAKE_FAIL_BUILD`,
 /// `FAKE_BUILD_SLEEP`, `FAKE_SLEEP_ONLY`, `FAKE_BUILD_EVENTS`, `FAKE_IGNORE_TERM`,
-/// `FAKE_FAIL_NSPAWN`, `FAKE_UPLOAD_DIR`, `FAKE_FAIL_UPLOAD`).
+/// `FAKE_FAIL_NSPAWN`, `FAKE_FAIL_MKARCHROOT`, `FAKE_UPLOAD_DIR`, `FAKE_FAIL_UPLOAD`).
 pub fn fake_devtools_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fake-devtools"))
 }

@@ -8,7 +8,7 @@
 //! [`World::build`], then move upstream on with [`World::bump`] and friends.
 //!
 //! [`RealDataWorld`] does the same at full size from the real Arch databases in
-//! `shared/realdata`.
+//! `shared/realdata` (found as `archport_realdata` says).
 
 mod build_user;
 mod config;

@@ -36,7 +36,7 @@ pub struct RealDataOptions {
 }
 
 impl Default for RealDataOptions {
-    /// `shared/realdata/full-2024` of the workspace checkout, aarch64, 2% missing, 5% older.
+    /// `full-2024` of the real data ([`default_data_dir`]), aarch64, 2% missing, 5% older.
     fn default() -> Self {
         RealDataOptions {
             data_dir: default_data_dir(),
@@ -47,12 +47,18 @@ impl Default for RealDataOptions {
     }
 }
 
-/// `full-2024` of the shared real data, located from this crate's source directory.
+/// `full-2024` of the real data, found where `archport_realdata` looks (`$ARCHPORT_REALDATA`,
+/// `../shared/realdata`, `testdata/realdata`). When the data is missing this is the first
+/// place looked at, so that building a world from it fails naming that place.
 pub fn default_data_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/realdata/full-2024"
-    ))
+    match archport_realdata::path("full-2024") {
+        Ok(dir) => dir,
+        Err(missing) => missing
+            .looked
+            .first()
+            .map(|dir| dir.join("full-2024"))
+            .unwrap_or_default(),
+    }
 }
 
 /// How the target side differs from x86_64 for one pkgbase.
@@ -148,7 +154,10 @@ fn read_gz_db(path: &Path) -> Result<Vec<RawDesc>, WorldError> {
         problem,
     };
     if !path.is_file() {
-        return Err(bad("not a file".to_owned()));
+        return Err(bad(format!(
+            "not a file; get the real data with scripts/fetch-realdata or set {}",
+            archport_realdata::ENV
+        )));
     }
     let tar = tool::run("gzip", &[OsStr::new("-dc"), path.as_os_str()], &[])?;
     let mut archive = tar::Archive::new(tar.as_slice());

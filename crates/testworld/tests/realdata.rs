@@ -1,4 +1,5 @@
-//! The full-size world from the real Arch databases.
+//! The full-size world from the real Arch databases. Every test needs the real data: their
+//! names start with `realdata_` (see `archport_realdata`).
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -48,7 +49,8 @@ fn read_db(gz: &[u8]) -> BTreeMap<String, (String, String, String)> {
 }
 
 #[test]
-fn real_world_serves_real_x86_data_and_a_derived_target() {
+fn realdata_world_serves_real_x86_data_and_a_derived_target() {
+    archport_realdata::require("full-2024/x86_64");
     let world = RealDataWorld::build(&RealDataOptions::default()).unwrap();
     let pkgbases = world.pkgbases();
     assert_eq!(
@@ -141,7 +143,8 @@ fn real_world_serves_real_x86_data_and_a_derived_target() {
 }
 
 #[test]
-fn gitlab_path_agrees_with_devtools_sed_on_every_real_pkgbase() {
+fn realdata_gitlab_path_agrees_with_devtools_sed_on_every_real_pkgbase() {
+    archport_realdata::require("full-2024/x86_64");
     let options = RealDataOptions::default();
     let mut names = Vec::new();
     for repo in Repo::ALL {

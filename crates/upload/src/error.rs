@@ -18,7 +18,6 @@ pub enum UploadError {
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The I/O error.
         source: std::io::Error,
     },
     /// The local repository's lock could not be taken.
@@ -26,7 +25,6 @@ pub enum UploadError {
     Lock {
         /// The lock file.
         path: PathBuf,
-        /// The I/O error.
         source: std::io::Error,
     },
     /// A publishing command failed or could not run.

@@ -180,7 +180,6 @@ pub fn empty_cache(dir: &Path) -> Result<(), UploadError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
 

@@ -1,5 +1,6 @@
-//! The real full-size world of `shared/realdata/full-2024/srcinfo.tar.zst` as build-order
-//! input, shared by the `order` bench and the `full_world_order` example.
+//! The real full-size world of `full-2024/srcinfo.tar.zst` in the real data (found by
+//! `archport_realdata`) as build-order input, shared by the `order` bench, the
+//! `full_world_order` example and the `full_world` tests of plan and schedule.
 //!
 //! The scenario is `--rebuild-repo extra`: every extra pkgbase is in the build list, core
 //! pkgbases are not (so they are no graph nodes and edges to them vanish). Relations resolve
@@ -14,11 +15,8 @@ use std::path::Path;
 
 use archport_plan::graph::{Edge, EdgeKind, Node};
 
-/// The real `.SRCINFO` archive, relative to this crate.
-pub const SRCINFO_ARCHIVE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/realdata/full-2024/srcinfo.tar.zst"
-);
+/// The real `.SRCINFO` archive, relative to the real data directory.
+pub const SRCINFO_ARCHIVE: &str = "full-2024/srcinfo.tar.zst";
 
 /// What one `.SRCINFO` says about dependencies, at pkgbase level.
 #[derive(Debug, Default)]

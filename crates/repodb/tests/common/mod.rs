@@ -10,13 +10,12 @@ use std::process::Command;
 
 use archport_repodb::PackageFields;
 
-/// A file under `/work/shared/realdata`.
+/// A file of the real data (found by `archport_realdata`). A test calling this needs the
+/// data: its name must start with `realdata_`, so `scripts/test` skips it when the data is
+/// missing; run anyway, it fails here with the message saying how to get the data.
+#[track_caller]
 pub fn realdata(relative: &str) -> PathBuf {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/realdata"
-    ))
-    .join(relative)
+    archport_realdata::require(relative)
 }
 
 /// Runs a command (argument vector), panicking with its stderr when it fails.

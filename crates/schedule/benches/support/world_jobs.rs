@@ -1,5 +1,5 @@
 //! The job graph of the real full-size world (`--rebuild-repo extra` over
-//! `shared/realdata/full-2024/srcinfo.tar.zst`), shared by the `schedule` bench, the
+//! `full-2024/srcinfo.tar.zst` of the real data), shared by the `schedule` bench, the
 //! `full_world_makespan` example and the full-world test.
 //!
 //! The including file must also include archport-plan's support module as `full_world`.
@@ -10,7 +10,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::error::Error;
-use std::path::Path;
 
 use archport_buildlist::{CycleStage, Entry};
 use archport_plan::graph::{DepGraph, EdgeKind};
@@ -33,7 +32,7 @@ pub struct WorldJobs {
 
 /// Reads the archive once.
 pub fn read_infos() -> Result<Vec<Srcinfo>, Box<dyn Error>> {
-    full_world::read_archive(Path::new(full_world::SRCINFO_ARCHIVE))
+    full_world::read_archive(&archport_realdata::path(full_world::SRCINFO_ARCHIVE)?)
 }
 
 /// Orders `--rebuild-repo extra` and turns the steps into jobs through [`jobs_from_entries`],

@@ -17,7 +17,7 @@ pub struct Summary {
     pub blocked: Vec<(String, String)>,
     /// Skipped: `(name, reason)`.
     pub skipped: Vec<(String, String)>,
-    /// Interrupted builds.
+    /// Builds a signal stopped (`--continue` builds them again): `name version`.
     pub interrupted: Vec<String>,
     /// Not started (stop on failure, or a signal).
     pub not_started: usize,

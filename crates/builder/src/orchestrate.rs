@@ -6,105 +6,35 @@ use std::sync::Arc;
 
 use archport_blacklist::Blacklist;
 use archport_chroot::{Cancel, Devtools, copy_name};
-use archport_config::Config;
+use archport_config::{Config, makepkg_conf_value};
 use archport_queue::{RunInfo, SqliteStore, default_path};
+use archport_runner::{
+    Failure, Interrupt, Outcome, Phase, Processes, RunLock, Signals, apply_chroot_overrides,
+    create_root_chroot, logs,
+};
 use archport_upload::Uploader;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::display::Display;
+use crate::error::BuildError;
 use crate::failed::write_failed;
-use crate::job::{JobContext, JobInput, JobOutcome, build_one, kept_copy};
-use crate::logs;
+use crate::job::{JobContext, JobInput, build_one, kept_copy};
+use crate::options::Options;
 use crate::prepare::{Prepared, prepare};
-use crate::run_lock::{LockError, RunLock};
 use crate::run_state::RunState;
-use crate::setup::{create_root_chroot, remove_stale_copies, stale_copies_not_in_use};
-use crate::signals::{Interrupt, Signals};
+use crate::setup::{remove_stale_copies, stale_copies_not_in_use};
 use crate::summary::Summary;
 
-/// What `build-packages` was asked to do.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// `--json`: the build list (default `{workdir}/packages_to_build.json`).
-    pub json: Option<PathBuf>,
-    /// `--blacklist`: entries matching it are not built.
-    pub blacklist: Option<PathBuf>,
-    /// `--no-upload`.
-    pub no_upload: bool,
-    /// `--cache`: the pacman cache (default from the config).
-    pub cache: Option<PathBuf>,
-    /// `--no-cache`: empty the cache before each build.
-    pub no_cache: bool,
-    /// `--continue`: resume the last run.
-    pub continue_run: bool,
-    /// `--stop-on-failure`: start nothing new after the first failure.
-    pub stop_on_failure: bool,
-    /// `--chroot`: the chroot directory (default from the config).
-    pub chroot: Option<PathBuf>,
-    /// `--parallel-jobs`: concurrent builds.
-    pub parallel_jobs: usize,
-    /// `--no-check`: no checkdepends, `--nocheck` to makepkg.
-    pub no_check: bool,
-    /// `--cleanup-on-failure`: remove a failed build's working copy.
-    pub cleanup_on_failure: bool,
-    /// `--dry-run`: print the commands, touch nothing.
-    pub dry_run: bool,
-    /// `-q`: only failures on the console.
-    pub quiet: bool,
-    /// The command line, recorded in the queue and `failed_packages.json`.
-    pub command_line: String,
-}
-
-/// Why a run could not go on (package failures are not errors: see [`Summary`]).
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    /// The build list is missing or invalid.
-    #[error(transparent)]
-    List(#[from] archport_buildlist::ListError),
-    /// The blacklist is unusable.
-    #[error(transparent)]
-    Blacklist(#[from] archport_blacklist::BlacklistError),
-    /// The durable state failed.
-    #[error(transparent)]
-    Queue(#[from] archport_queue::QueueError),
-    /// Another run holds the work directory.
-    #[error(transparent)]
-    Lock(#[from] LockError),
-    /// The job graph is inconsistent.
-    #[error(transparent)]
-    Schedule(#[from] archport_schedule::ScheduleError),
-    /// The chroot could not be set up.
-    #[error("{0}")]
-    Chroot(String),
-    /// A working copy left by an earlier run is still locked by a build running in it.
-    #[error(
-        "{}: still in use by a build (left running by a killed build-packages?): wait for it to end or stop it, then run again",
-        copy.display()
-    )]
-    CopyInUse {
-        /// The working copy.
-        copy: PathBuf,
-    },
-    /// A file or directory could not be used.
-    #[error("{path}: {source}")]
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-}
-
-/// Runs `build-packages` (on its own tokio runtime).
-pub fn run(config: &Config, options: &Options) -> Result<Summary, BuildError> {
+/// Runs `build-packages`: the dry run's commands, or the builds.
+pub async fn run(config: &Config, options: &Options) -> Result<Summary, BuildError> {
     let mut config = config.clone();
-    if let Some(chroot) = &options.chroot {
-        config.paths.chroot = chroot.clone();
-    }
-    if let Some(cache) = &options.cache {
-        config.paths.cache = cache.clone();
-    }
+    apply_chroot_overrides(
+        &mut config,
+        options.chroot.as_deref(),
+        options.cache.as_deref(),
+    )
+    .map_err(io_error(Path::new("current directory")))?;
     let blacklist = match &options.blacklist {
         Some(path) => Blacklist::from_file(path)?,
         None => Blacklist::from_optional_file(&config.paths.blacklist)?,
@@ -115,23 +45,27 @@ pub fn run(config: &Config, options: &Options) -> Result<Summary, BuildError> {
         .unwrap_or_else(|| config.paths.workdir.join("packages_to_build.json"));
     let prepared = prepare(&list_path, &blacklist)?;
     let devtools = Devtools::from_config(&config, options.no_check);
+    let ctx = JobContext {
+        devtools,
+        uploader: Uploader::from_config(&config),
+        workdir: config.paths.workdir.clone(),
+        pkgbuilds: config.paths.workdir.join("pkgbuilds"),
+        cache: config.paths.cache.clone(),
+        arch: config.arch.clone(),
+        pkgext: makepkg_conf_value(&config.paths.chroot_config.join("makepkg.conf"), "PKGEXT")
+            .unwrap_or_else(|| ".pkg.tar.zst".into()),
+        no_cache: options.no_cache,
+        no_upload: options.no_upload,
+        cleanup_on_failure: options.cleanup_on_failure,
+    };
     if options.dry_run {
-        let text = crate::dry_run::plan_text(&config, &prepared, &devtools, options.no_upload)
-            .map_err(BuildError::Chroot)?;
+        let text = crate::dry_run::plan_text(&prepared, &ctx).map_err(BuildError::Chroot)?;
         return Ok(Summary {
             dry_run: Some(text),
             ..Summary::default()
         });
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|source| BuildError::Io {
-            path: PathBuf::from("tokio runtime"),
-            source,
-        })?;
-    runtime.block_on(execute(&config, options, prepared, devtools))
+    execute(&config, options, prepared, ctx).await
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
@@ -151,12 +85,12 @@ async fn execute(
     config: &Config,
     options: &Options,
     prepared: Prepared,
-    devtools: Devtools,
+    ctx: JobContext,
 ) -> Result<Summary, BuildError> {
     let workdir = &config.paths.workdir;
-    let _lock = RunLock::acquire(&RunLock::path(workdir), "build-packages")?;
+    let _lock = RunLock::acquire(&RunLock::path_in(workdir), "build-packages")?;
     // Checked before anything is recorded.
-    let stale = stale_copies_not_in_use(&devtools)?;
+    let stale = stale_copies_not_in_use(&ctx.devtools)?;
     let cancel = Cancel::new();
     let mut signals =
         Signals::watch(cancel.clone()).map_err(io_error(Path::new("signal handlers")))?;
@@ -183,22 +117,23 @@ async fn execute(
     .await?;
 
     // Leftovers of a crashed run, then the root chroot.
-    remove_stale_copies(&devtools, stale, &maintenance_log, &state.display).await;
+    remove_stale_copies(&ctx.devtools, stale, &maintenance_log, &state.display).await;
     std::fs::create_dir_all(&config.paths.cache).map_err(io_error(&config.paths.cache))?;
-    create_root_chroot(&devtools, &maintenance_log, &state.display, &cancel).await?;
+    {
+        let display = &state.display;
+        create_root_chroot(
+            &Processes,
+            &ctx.devtools,
+            &maintenance_log,
+            &cancel,
+            &|text| display.note(text),
+        )
+        .await?;
+    }
 
-    let ctx = Arc::new(JobContext {
-        devtools,
-        uploader: Uploader::from_config(config),
-        workdir: workdir.clone(),
-        pkgbuilds: workdir.join("pkgbuilds"),
-        cache: config.paths.cache.clone(),
-        no_cache: options.no_cache,
-        no_upload: options.no_upload,
-        cleanup_on_failure: options.cleanup_on_failure,
-    });
-    let (phase_tx, mut phase_rx) = mpsc::unbounded_channel::<(usize, &'static str)>();
-    let mut tasks: JoinSet<JobOutcome> = JoinSet::new();
+    let ctx = Arc::new(ctx);
+    let (phase_tx, mut phase_rx) = mpsc::unbounded_channel::<(usize, Phase)>();
+    let mut tasks: JoinSet<Outcome> = JoinSet::new();
     // What each build task is: its job, slot and log.
     let mut running: HashMap<tokio::task::Id, (usize, u32, PathBuf)> = HashMap::new();
     let slots = options.parallel_jobs.max(1);
@@ -241,22 +176,22 @@ async fn execute(
                 let (id, outcome) = match joined {
                     Ok((id, outcome)) => (id, outcome),
                     // A panicked build task is a bug, but its job still ends, as a failure.
-                    Err(e) => (e.id(), JobOutcome::Failed { phase: "build", reason: format!("internal error: {e}") }),
+                    Err(e) => (e.id(), Outcome::Failed(Failure { phase: Phase::Build, reason: format!("internal error: {e}") })),
                 };
                 let Some((job, slot, log)) = running.remove(&id) else { continue };
                 free_slots.push(slot);
                 let _ = logs::rotate(&logs_dir, &state.entry(job).name);
                 match outcome {
-                    JobOutcome::Built => state.built(job).await?,
-                    JobOutcome::Failed { phase, reason } => {
+                    Outcome::Built { .. } => state.built(job).await?,
+                    Outcome::Failed(failure) => {
                         let kept = kept_copy(&ctx.devtools, &state.entry(job).name);
                         let kept = (!options.cleanup_on_failure && kept.is_dir()).then_some(kept);
-                        state.failed(job, format!("{phase}: {reason}"), &log, kept.as_deref()).await?;
+                        state.failed(job, failure.to_string(), &log, kept.as_deref()).await?;
                     }
-                    JobOutcome::Interrupted => state.interrupted(job).await?,
+                    Outcome::Interrupted => state.interrupted(job).await?,
                 }
             }
-            Some((job, phase)) = phase_rx.recv() => state.display.phase(job, phase),
+            Some((job, phase)) = phase_rx.recv() => state.display.phase(job, phase.as_str()),
             Some(interrupt) = signals.next() => {
                 announce(interrupt, &state.display);
                 state.scheduler.stop_new();
@@ -279,10 +214,5 @@ async fn execute(
 
 /// Says on the console what a signal did.
 fn announce(interrupt: Interrupt, display: &Display) {
-    display.alert(match interrupt {
-        Interrupt::Stop => {
-            "interrupted: stopping the running builds (interrupt again to kill them at once)"
-        }
-        Interrupt::Kill => "killing the running builds",
-    });
+    display.alert(interrupt.announcement(true));
 }

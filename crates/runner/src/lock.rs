@@ -1,45 +1,33 @@
 //! One chroot user per work directory at a time: `build-packages` and `bootstrap-toolchain`
-//! share the root chroot, the pacman cache and the testing repos, so each holds this lock
-//! for its whole run.
+//! (and later `generate-build-list`) share the root chroot, the pacman cache and the
+//! testing repos, so each holds this lock for its whole run.
+//!
+//! The OS lock (`flock`) is what excludes: the kernel drops it when its holder dies, however
+//! it dies, so a lock left by a killed run never blocks the next one. The file's text only
+//! says who holds it, for the refusal's message.
 
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::error::LockError;
+
 /// An exclusive lock on `{workdir}/build-state/build.lock`, held for the whole run and
 /// released when dropped (also when the process dies: it is an OS file lock).
+#[derive(Debug)]
 pub struct RunLock {
     _file: File,
 }
 
-/// Why the lock could not be taken.
-#[derive(Debug, thiserror::Error)]
-pub enum LockError {
-    /// Another run holds it.
-    #[error("{path}: the chroot is in use by another run in this work directory ({holder})")]
-    Busy {
-        /// The lock file.
-        path: PathBuf,
-        /// What the lock file says about its holder.
-        holder: String,
-    },
-    /// The lock file cannot be created.
-    #[error("{path}: {source}")]
-    Io {
-        /// The lock file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-}
-
 impl RunLock {
     /// The lock file of a work directory.
-    pub fn path(workdir: &Path) -> PathBuf {
+    pub fn path_in(workdir: &Path) -> PathBuf {
         workdir.join("build-state").join("build.lock")
     }
 
-    /// Takes the lock, recording `owner` (the program) and this process's pid in the file.
+    /// Takes the lock at `path`, recording `owner` (the program) and this process's pid in
+    /// the file. Fails with [`LockError::Busy`], naming the holder, when another run holds
+    /// it.
     pub fn acquire(path: &Path, owner: &str) -> Result<RunLock, LockError> {
         let io = |source| LockError::Io {
             path: path.to_owned(),
@@ -73,14 +61,13 @@ impl RunLock {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_second_holder_is_refused_with_the_first_ones_name() {
         let dir = tempfile::tempdir().unwrap();
-        let path = RunLock::path(dir.path());
+        let path = RunLock::path_in(dir.path());
         let first = RunLock::acquire(&path, "bootstrap-toolchain").unwrap();
         let err = RunLock::acquire(&path, "build-packages")
             .err()

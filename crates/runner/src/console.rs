@@ -1,11 +1,10 @@
-//! What the operator sees on stderr: one line per step and per event, each saying how long
-//! the run has taken. A bootstrap builds one package at a time, so plain lines serve a
-//! terminal and cron alike; build output goes to the logs.
+//! Plain console lines on stderr and durations for people.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-/// The console of a run.
+/// The console of a sequential run: one line per event on stderr, informational lines
+/// dropped with `-q`. Build output goes to the logs, never here.
 #[derive(Debug, Clone)]
 pub struct Console {
     quiet: bool,

@@ -17,10 +17,18 @@ pub fn write_failed(path: &Path, command: &str, entries: Vec<Entry>) -> Result<(
             }),
         };
     }
-    BuildList {
+    let list = BuildList {
         command: command.to_owned(),
         timestamp: timestamp_now(),
         packages: entries,
-    }
-    .write(path)
+    };
+    let mut text = serde_json::to_vec_pretty(&list).map_err(|e| ListError::Invalid {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    text.push(b'\n');
+    archport_fs::write_atomic(path, &text).map_err(|source| ListError::Io {
+        path: path.to_owned(),
+        source,
+    })
 }

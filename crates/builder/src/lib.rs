@@ -1,31 +1,35 @@
 //! `build-packages`: turns `packages_to_build.json` into published packages, unattended.
 //!
 //! - [`prepare`]: the list, the blacklist, the jobs and their dependencies;
-//! - [`dry_run`]: every command a run would spawn, in order, touching nothing;
-//! - [`job`]: one build: keys, working copy, makechrootpkg, upload, cache, copy removal;
+//! - [`job`]: one build as a step plan (keys, working copy, makechrootpkg, upload, cache,
+//!   copy removal), executed by `archport-runner`;
+//! - [`dry_run`]: the plans a run would execute, rendered, touching nothing;
 //! - [`orchestrate`]: the run: set-up, the slots, the build tasks;
 //! - `run_state`: every job transition, kept in step in the scheduler, the durable queue,
 //!   the console and the summary;
-//! - `setup`: stale working copies and the root chroot, before the first build;
-//! - `signals`: SIGINT and SIGTERM, stopping the builds;
+//! - `setup`: stale working copies, before the first build;
 //! - [`summary`]: how a run ended, its exit code;
 //! - [`display`]: live lines on a terminal, timestamped lines otherwise;
 //! - [`failed`]: writes `failed_packages.json`;
-//! - [`logs`]: per-build logs, three kept per pkgbase.
+//! - [`status`]: `--status`, from the durable queue.
+//!
+//! The root chroot, logs, signals and the work-directory lock are `archport-runner`'s,
+//! shared with `bootstrap-toolchain`.
 
 pub mod display;
 pub mod dry_run;
+mod error;
 pub mod failed;
 pub mod job;
-pub mod logs;
+mod options;
 pub mod orchestrate;
 pub mod prepare;
-pub mod run_lock;
 mod run_state;
 mod setup;
-mod signals;
 pub mod status;
 pub mod summary;
 
-pub use orchestrate::{BuildError, Options, run};
+pub use error::BuildError;
+pub use options::Options;
+pub use orchestrate::run;
 pub use summary::Summary;

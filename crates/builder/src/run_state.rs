@@ -11,7 +11,7 @@ use archport_queue::{JobKey, JobState, NewJob, RunId, RunInfo, StateStore, Trans
 use archport_schedule::{Outcome, Scheduler, default_weight};
 
 use crate::display::Display;
-use crate::orchestrate::BuildError;
+use crate::error::BuildError;
 use crate::prepare::{Prepared, stage_of};
 use crate::summary::Summary;
 

@@ -1,4 +1,4 @@
-//! Build logs: `logs/<pkgbase>-<YYYYmmdd-HHMMSS>-build.log`, with a header and a footer,
+//! Build logs, named the same by every tool: `logs/<pkgbase>-<YYYYmmdd-HHMMSS>-build.log`, with a header and a footer,
 //! the three newest kept per pkgbase.
 
 use std::io::Write;
@@ -61,19 +61,11 @@ pub fn rotate(dir: &Path, pkgbase: &str) -> std::io::Result<Vec<PathBuf>> {
     Ok(removed)
 }
 
-/// The header written before the build output.
-pub fn header(
-    pkgbase: &str,
-    version: &str,
-    stage: Option<u8>,
-    started: DateTime<Utc>,
-    attempt: u32,
-) -> String {
-    let stage = stage
-        .map(|s| format!(" (cycle build {s} of 2)"))
-        .unwrap_or_default();
+/// The header written before the build output: which tool builds what (`title`, such as
+/// `zlib 1.3.1-2 (cycle build 1 of 2)`), when, and which attempt it is.
+pub fn header(tool: &str, title: &str, started: DateTime<Utc>, attempt: u32) -> String {
     format!(
-        "==> archport build-packages: {pkgbase} {version}{stage}\n==> started {}, attempt {attempt}\n\n",
+        "==> archport {tool}: {title}\n==> started {}, attempt {attempt}\n\n",
         started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     )
 }
@@ -97,7 +89,6 @@ pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
