@@ -107,6 +107,13 @@ impl TryFrom<u8> for CycleStage {
     }
 }
 
+impl std::fmt::Display for CycleStage {
+    /// The number, as console lines show it (`cycle build 2 of 2`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.number())
+    }
+}
+
 impl CycleStage {
     /// The number the file and the queue use: 1 or 2.
     pub fn number(self) -> u8 {

@@ -14,8 +14,9 @@ pub struct Job {
     pub id: usize,
     /// The pkgbase built.
     pub pkgbase: String,
-    /// The entry's `cycle_stage`: which of the two builds of a package built twice.
-    pub cycle_stage: Option<CycleStage>,
+    /// The entry's `cycle_stage` as the queue numbers it: `Some(1)`/`Some(2)` for the two
+    /// builds of a package built twice.
+    pub cycle_stage: Option<u8>,
     /// The jobs that must be built first, ascending; each has a smaller id.
     pub deps: Vec<usize>,
     /// Position of the entry in the build list.
@@ -98,7 +99,7 @@ pub fn jobs_from_entries(entries: &[Entry]) -> Vec<Job> {
         jobs.push(Job {
             id,
             pkgbase: entry.name.to_string(),
-            cycle_stage: entry.cycle_stage,
+            cycle_stage: entry.cycle_stage.map(CycleStage::number),
             deps,
             list_index: i,
             skipped_providers: skipped.into_iter().collect(),

@@ -67,7 +67,7 @@ impl FromStr for PkgName {
 
 impl fmt::Display for PkgName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 

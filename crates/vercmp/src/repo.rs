@@ -72,7 +72,7 @@ impl FromStr for Repo {
 
 impl fmt::Display for Repo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -86,6 +86,13 @@ impl std::ops::Deref for Repo {
 impl AsRef<str> for Repo {
     fn as_ref(&self) -> &str {
         self.as_str()
+    }
+}
+
+impl AsRef<std::path::Path> for Repo {
+    /// Validated, so safe as one path component.
+    fn as_ref(&self) -> &std::path::Path {
+        self.as_str().as_ref()
     }
 }
 

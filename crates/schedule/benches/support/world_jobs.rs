@@ -128,10 +128,11 @@ fn check_jobs(jobs: &[Job], graph: &DepGraph, order: &BuildOrder) -> Result<usiz
             return Err(format!("job {} ({}) depends forwards", job.id, job.pkgbase).into());
         }
         match job.cycle_stage {
-            Some(CycleStage::Second) => {
-                let waits_for_first = job.deps.iter().any(|&d| {
-                    jobs[d].pkgbase == job.pkgbase && jobs[d].cycle_stage == Some(CycleStage::First)
-                });
+            Some(2) => {
+                let waits_for_first = job
+                    .deps
+                    .iter()
+                    .any(|&d| jobs[d].pkgbase == job.pkgbase && jobs[d].cycle_stage == Some(1));
                 if !waits_for_first {
                     return Err(format!("second build of {} skips the first", job.pkgbase).into());
                 }
