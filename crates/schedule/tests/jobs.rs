@@ -83,7 +83,8 @@ fn list() -> BuildList {
                 "libssl.so",
                 "not-in-the-list",
                 "java-runtime>=21",
-                "<bad relation",
+                // No "<bad relation" here any more: reading the list rejects it (the
+                // Relation policy), so a job never sees one.
             ]);
             e.makedepends = strings(&["sh", "bash"]);
             e.checkdepends = strings(&["java-runtime", "glibc"]);
