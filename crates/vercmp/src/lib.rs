@@ -13,6 +13,6 @@ mod version;
 
 pub use name::{NameError, PkgBase, PkgName};
 pub use order::{tag_for_version, vercmp};
-pub use relation::{Op, Relation, RelationError, parse_relations, satisfies};
+pub use relation::{Op, Relation, RelationError, parse_relations, satisfies, split_relation};
 pub use repo::{Repo, RepoError};
 pub use version::{Version, VersionError};

@@ -67,44 +67,50 @@ pub struct RelationError {
     pub reason: &'static str,
 }
 
+/// Splits a relation text into its name and constraint without copying, under the same
+/// rules (and the same errors) as `Relation`'s `FromStr`, for code that indexes many
+/// relations in place (the sync database index). A text this rejects offers and meets
+/// nothing: see the policy on [`Relation`].
+pub fn split_relation(s: &str) -> Result<(&str, Option<(Op, &str)>), RelationError> {
+    let err = |reason| RelationError {
+        text: s.to_owned(),
+        reason,
+    };
+    let Some(at) = s.find(['<', '>', '=']) else {
+        if s.is_empty() {
+            return Err(err("empty name"));
+        }
+        return Ok((s, None));
+    };
+    let name = &s[..at];
+    if name.is_empty() {
+        return Err(err("empty name"));
+    }
+    let rest = &s[at..];
+    let (op, version) = [
+        (">=", Op::Ge),
+        ("<=", Op::Le),
+        ("=", Op::Eq),
+        (">", Op::Gt),
+        ("<", Op::Lt),
+    ]
+    .into_iter()
+    .find_map(|(text, op)| rest.strip_prefix(text).map(|v| (op, v)))
+    .ok_or_else(|| err("unknown operator"))?;
+    if version.contains(['<', '>', '=']) {
+        return Err(err("more than one operator"));
+    }
+    Ok((name, Some((op, version))))
+}
+
 impl FromStr for Relation {
     type Err = RelationError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason| RelationError {
-            text: s.to_owned(),
-            reason,
-        };
-        let Some(at) = s.find(['<', '>', '=']) else {
-            if s.is_empty() {
-                return Err(err("empty name"));
-            }
-            return Ok(Relation {
-                name: s.to_owned(),
-                constraint: None,
-            });
-        };
-        let name = &s[..at];
-        if name.is_empty() {
-            return Err(err("empty name"));
-        }
-        let rest = &s[at..];
-        let (op, version) = [
-            (">=", Op::Ge),
-            ("<=", Op::Le),
-            ("=", Op::Eq),
-            (">", Op::Gt),
-            ("<", Op::Lt),
-        ]
-        .into_iter()
-        .find_map(|(text, op)| rest.strip_prefix(text).map(|v| (op, v)))
-        .ok_or_else(|| err("unknown operator"))?;
-        if version.contains(['<', '>', '=']) {
-            return Err(err("more than one operator"));
-        }
+        let (name, constraint) = split_relation(s)?;
         Ok(Relation {
             name: name.to_owned(),
-            constraint: Some((op, version.to_owned())),
+            constraint: constraint.map(|(op, version)| (op, version.to_owned())),
         })
     }
 }
