@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use archport_buildlist::Entry;
+use archport_buildlist::{Entry, FailureRecord};
 use archport_queue::{JobKey, JobState, NewJob, RunId, RunInfo, StateStore, Transition};
 use archport_schedule::{Outcome, Scheduler, default_weight};
 
@@ -179,15 +179,20 @@ impl<'a, S: StateStore> RunState<'a, S> {
         Ok(())
     }
 
-    /// Records `job` as failed (`why`: phase and reason), with its `log` and the working
+    /// Records `job` as failed (`failure`: phase and reason), with its `log` and the working
     /// copy `kept` for inspection, and every job depending on it as blocked.
     pub(crate) async fn failed(
         &mut self,
         job: usize,
-        why: String,
+        failure: archport_runner::Failure,
         log: &Path,
         kept: Option<&Path>,
     ) -> Result<(), BuildError> {
+        let why = failure.to_string();
+        let record = FailureRecord::Step {
+            phase: failure.phase.to_string(),
+            reason: failure.reason,
+        };
         let entry = self.entry(job);
         self.store
             .record(
@@ -208,7 +213,7 @@ impl<'a, S: StateStore> RunState<'a, S> {
             true,
         );
         self.failed_entries.push(Entry {
-            failure: Some(why.clone()),
+            failure: Some(record),
             log: Some(log.display().to_string()),
             ..entry.clone()
         });
@@ -216,7 +221,8 @@ impl<'a, S: StateStore> RunState<'a, S> {
 
         let blocked = self.scheduler.finish(job, Outcome::Failed)?;
         self.display.settled(blocked.len());
-        let by = entry.name.to_string();
+        let by_name = entry.name.clone();
+        let by = by_name.to_string();
         for b in blocked {
             let blocked_entry = self.entry(b);
             self.store
@@ -234,7 +240,9 @@ impl<'a, S: StateStore> RunState<'a, S> {
                 blocked_entry.name
             ));
             self.failed_entries.push(Entry {
-                failure: Some(format!("blocked: {by} failed")),
+                failure: Some(FailureRecord::Blocked {
+                    by: by_name.clone(),
+                }),
                 // The log that explains the block: the failed build's.
                 log: Some(log.display().to_string()),
                 ..blocked_entry.clone()

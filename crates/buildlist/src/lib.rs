@@ -11,4 +11,6 @@ mod wire;
 // function itself lives in archport-fs alone. Remove when merging.
 #[doc(hidden)]
 pub use archport_fs::write_atomic;
-pub use model::{BuildList, CycleStage, Entry, ListError, SkipReason, Source, timestamp_now};
+pub use model::{
+    BuildList, CycleStage, Entry, FailureRecord, ListError, SkipReason, Source, timestamp_now,
+};

@@ -65,8 +65,8 @@ pub struct Entry {
     pub added_reason: Option<String>,
     /// The PKGBUILD's `arch` lacks the target: build with `--ignorearch`.
     pub ignorearch: bool,
-    /// Set by build-packages in `failed_packages.json`: phase and reason.
-    pub failure: Option<String>,
+    /// Set by build-packages in `failed_packages.json`: why the step was not built.
+    pub failure: Option<FailureRecord>,
     /// Set by build-packages in `failed_packages.json`: the build log.
     pub log: Option<String>,
 }
@@ -120,6 +120,62 @@ impl CycleStage {
         match self {
             CycleStage::First => 1,
             CycleStage::Second => 2,
+        }
+    }
+}
+
+/// Why a step is in `failed_packages.json` (`failure` in the file, as the text `Display`
+/// gives: `build: makechrootpkg exited with status 1`, `blocked: zlib failed`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FailureRecord {
+    /// The step itself failed.
+    Step {
+        /// The runner phase it failed in (`build`, `upload`, ...): the name of the runner's
+        /// `Phase`, kept as text because the build list sits below the runner.
+        phase: String,
+        /// What went wrong (`makechrootpkg exited with status 1`).
+        reason: String,
+    },
+    /// Not built because the build of a dependency failed.
+    Blocked {
+        /// The pkgbase whose build failed.
+        by: PkgBase,
+    },
+}
+
+impl std::fmt::Display for FailureRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FailureRecord::Step { phase, reason } => write!(f, "{phase}: {reason}"),
+            FailureRecord::Blocked { by } => write!(f, "blocked: {by} failed"),
+        }
+    }
+}
+
+impl std::str::FromStr for FailureRecord {
+    type Err = String;
+
+    /// Reads the text `Display` writes; anything else is refused with what was expected.
+    fn from_str(s: &str) -> Result<FailureRecord, String> {
+        if let Some(by) = s
+            .strip_prefix("blocked: ")
+            .and_then(|rest| rest.strip_suffix(" failed"))
+        {
+            let by = PkgName::new(by).map_err(|e| e.to_string())?;
+            return Ok(FailureRecord::Blocked { by });
+        }
+        match s.split_once(": ") {
+            Some((phase, reason))
+                if !phase.is_empty() && phase.bytes().all(|b| b.is_ascii_lowercase()) =>
+            {
+                Ok(FailureRecord::Step {
+                    phase: phase.to_owned(),
+                    reason: reason.to_owned(),
+                })
+            }
+            _ => Err(format!(
+                "{s:?} is neither `<phase>: <reason>` nor `blocked: <pkgbase> failed`"
+            )),
         }
     }
 }
@@ -341,6 +397,28 @@ mod tests {
         };
         let err = read_with_entry(latest, "use_aur", "true");
         assert!(err.contains("at most one may be true"), "{err}");
+    }
+
+    #[test]
+    fn failure_records_round_trip() {
+        for text in [
+            "build: makechrootpkg exited with status 1",
+            "upload: repo-upload: connection refused: try again",
+            "blocked: zlib failed",
+        ] {
+            let record: FailureRecord = text.parse().unwrap();
+            assert_eq!(record.to_string(), text);
+        }
+        assert_eq!(
+            "blocked: zlib failed".parse::<FailureRecord>().unwrap(),
+            FailureRecord::Blocked {
+                by: "zlib".parse().unwrap()
+            }
+        );
+        for bad in ["", "it broke", "blocked: ../x failed", "Build: x"] {
+            assert!(bad.parse::<FailureRecord>().is_err(), "{bad:?}");
+        }
+        read_with("failure", r#""it broke""#);
     }
 
     #[test]

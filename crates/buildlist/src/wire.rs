@@ -8,7 +8,7 @@
 use archport_vercmp::{PkgName, Relation, Repo, Version};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CycleStage, Entry, SkipReason, Source};
+use crate::model::{CycleStage, Entry, FailureRecord, SkipReason, Source};
 
 /// One entry as the file holds it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -81,7 +81,7 @@ impl From<&Entry> for Wire {
             skip_reason,
             added_reason: e.added_reason.clone(),
             ignorearch: e.ignorearch,
-            failure: e.failure.clone(),
+            failure: e.failure.as_ref().map(ToString::to_string),
             log: e.log.clone(),
         }
     }
@@ -167,7 +167,12 @@ impl TryFrom<Wire> for Entry {
                 skip,
                 added_reason: w.added_reason,
                 ignorearch: w.ignorearch,
-                failure: w.failure,
+                failure: w
+                    .failure
+                    .as_deref()
+                    .map(str::parse::<FailureRecord>)
+                    .transpose()
+                    .map_err(field("failure"))?,
                 log: w.log,
                 name: name.clone(),
             })
