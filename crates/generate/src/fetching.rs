@@ -78,15 +78,13 @@ pub(crate) fn fetch_all(
     let mut jobs = Vec::new();
     for &i in indices {
         let c = &candidates[i];
-        match plan_fetch(ctx, c).and_then(|(mode, url)| {
-            Ok(Job {
-                index: i,
-                pkgbase: c.entry.name.clone(),
-                version: c.entry.version_text().to_owned(),
-                commit: c.state_commit.clone(),
-                mode,
-                url,
-            })
+        match plan_fetch(ctx, c).map(|(mode, url)| Job {
+            index: i,
+            pkgbase: c.entry.name.clone(),
+            version: c.entry.version_text().to_owned(),
+            commit: c.state_commit.clone(),
+            mode,
+            url,
         }) {
             Ok(job) => jobs.push(job),
             Err(reason) => failures.push((i, reason)),

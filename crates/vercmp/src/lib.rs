@@ -13,6 +13,8 @@ mod version;
 
 pub use name::{NameError, PkgBase, PkgName};
 pub use order::{tag_for_version, vercmp};
-pub use relation::{Op, Relation, RelationError, parse_relations, satisfies, split_relation};
+pub use relation::{
+    Op, Relation, RelationError, SplitRelation, parse_relations, satisfies, split_relation,
+};
 pub use repo::{Repo, RepoError};
 pub use version::{Version, VersionError};

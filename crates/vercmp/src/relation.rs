@@ -67,11 +67,14 @@ pub struct RelationError {
     pub reason: &'static str,
 }
 
+/// A relation's name and constraint borrowed from its text: `("glibc", Some((Op::Ge, "2.38")))`.
+pub type SplitRelation<'a> = (&'a str, Option<(Op, &'a str)>);
+
 /// Splits a relation text into its name and constraint without copying, under the same
 /// rules (and the same errors) as `Relation`'s `FromStr`, for code that indexes many
 /// relations in place (the sync database index). A text this rejects offers and meets
 /// nothing: see the policy on [`Relation`].
-pub fn split_relation(s: &str) -> Result<(&str, Option<(Op, &str)>), RelationError> {
+pub fn split_relation(s: &str) -> Result<SplitRelation<'_>, RelationError> {
     let err = |reason| RelationError {
         text: s.to_owned(),
         reason,
