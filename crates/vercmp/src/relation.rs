@@ -48,7 +48,8 @@ impl Op {
 /// the caller to report once, naming the package: generate-build-list warns and leaves it
 /// out of the build list, repo-analyze lists it as a broken dependency, and a devtools
 /// command line refuses it. The build list, which archport writes from parsed relations
-/// only, rejects such a relation when it is read.
+/// only, rejects such a relation when it is read. The sync database index, which reads
+/// provisions in place through [`split_relation`], lets such a provision provide nothing.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Relation {
     /// The depended-on or provided name.
