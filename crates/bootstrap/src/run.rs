@@ -162,7 +162,7 @@ async fn execute(
                 summary.failure = Some(StepFailure {
                     step: label,
                     pkgbase: step.pkgbase.clone(),
-                    version: package.version.clone(),
+                    version: package.version.to_string(),
                     phase: failure.phase,
                     reason: failure.reason,
                     log,
