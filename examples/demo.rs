@@ -168,17 +168,14 @@ fn print_list(entries: &[Entry]) {
         if let Some(reason) = &e.added_reason {
             notes.push(format!("added: {reason}"));
         }
-        if e.skip != 0 {
-            notes.push(format!(
-                "skipped: {}",
-                e.skip_reason.as_deref().unwrap_or("no reason given")
-            ));
+        if let Some(reason) = &e.skip {
+            notes.push(format!("skipped: {}", reason.text_or("no reason given")));
         }
         let line = format!(
             "  {:>5}  {:<width$}  {:<20}  {:<20}  {}",
             e.build_stage,
             e.name,
-            e.version,
+            e.version_text(),
             e.arm_version.as_deref().unwrap_or("(absent)"),
             notes.join("; ")
         );

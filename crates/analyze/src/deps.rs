@@ -1,7 +1,7 @@
 //! Runtime dependencies of target packages that the target repositories cannot meet.
 
 use archport_repodb::{Index, Package};
-use archport_vercmp::Relation;
+use archport_vercmp::parse_relations;
 
 use crate::report::{BrokenDep, Candidate, Report, UnsatisfiedDep};
 
@@ -9,6 +9,9 @@ use crate::report::{BrokenDep, Candidate, Report, UnsatisfiedDep};
 /// nothing offers the name (broken), or something does but at no fitting version
 /// (unsatisfied). Make- and checkdepends are not checked: they break builds, not installs,
 /// and `generate-build-list` resolves them.
+///
+/// A dependency that does not parse is met by nothing (the policy documented on
+/// `Relation`), so it is reported once, as broken.
 fn broken(pkg: &Package, dependency: &str) -> BrokenDep {
     BrokenDep {
         name: pkg.name().into(),
@@ -21,12 +24,14 @@ fn broken(pkg: &Package, dependency: &str) -> BrokenDep {
 
 pub(crate) fn check_dependencies(target: &Index, report: &mut Report) {
     for pkg in target.packages() {
-        for text in pkg.depends() {
-            let Ok(relation) = text.parse::<Relation>() else {
-                report.broken_deps.push(broken(pkg, text));
-                continue;
-            };
-            if target.providers_of(&relation).next().is_some() {
+        let relations = parse_relations(pkg.depends(), |bad| {
+            report.broken_deps.push(broken(pkg, &bad.text));
+        });
+        for relation in &relations {
+            // The relation's text as the database wrote it (`Display` round-trips).
+            let text = relation.to_string();
+            let text = text.as_str();
+            if target.providers_of(relation).next().is_some() {
                 continue;
             }
             let mut candidates: Vec<Candidate> = target

@@ -187,8 +187,8 @@ impl Commands {
             Phase::Build,
             Action::Collect {
                 dir: package.dir.clone(),
-                pkgnames: package.pkgnames.clone(),
-                version: package.version.clone(),
+                pkgnames: package.pkgnames.iter().map(ToString::to_string).collect(),
+                version: package.version.to_string(),
                 // The file names the build will produce, as makepkg names them.
                 expected: package
                     .pkgnames
@@ -207,7 +207,7 @@ impl Commands {
                 Phase::Upload,
                 Action::Publish {
                     uploader: uploader.clone(),
-                    repo: package.repo.clone(),
+                    repo: package.repo.to_string(),
                 },
             );
         }
@@ -275,10 +275,10 @@ mod tests {
         let package = Package {
             pkgbase: "gcc".into(),
             dir: PathBuf::from("/nonexistent/pkgbuilds/gcc"),
-            version: "14-1".into(),
-            pkgnames: vec!["gcc".into()],
+            version: "14-1".parse().unwrap(),
+            pkgnames: vec!["gcc".parse().unwrap()],
             ignorearch: true,
-            repo: "core".into(),
+            repo: archport_vercmp::Repo::Core,
         };
         let build = commands(true).build(&package).unwrap();
         assert_eq!(build.keys, 0);

@@ -11,7 +11,7 @@ use archport_config::Config;
 use archport_pkgsrc::packaging_url;
 use archport_runner::Console;
 use archport_upload::Uploader;
-use archport_vercmp::PkgName;
+use archport_vercmp::{PkgName, Version};
 
 use crate::commands::Commands;
 use crate::error::BootstrapError;
@@ -98,7 +98,7 @@ pub fn plan_text(
     let mut packages: BTreeMap<&str, (Package, bool)> = BTreeMap::new();
     for pkgbase in &pkgbases {
         let entry = if missing.contains(pkgbase) {
-            (not_fetched(config, pkgbase, state.as_ref()), false)
+            (not_fetched(config, pkgbase, state.as_ref())?, false)
         } else {
             let package = read_package(config, &pkgbuilds, pkgbase, state.as_ref(), as_root)?;
             (package, true)
@@ -143,17 +143,28 @@ pub fn plan_text(
 }
 
 /// What is known of a package whose checkout does not exist yet.
-fn not_fetched(config: &Config, pkgbase: &str, state: Option<&archport_state::State>) -> Package {
-    let version = PkgName::new(pkgbase)
-        .ok()
-        .and_then(|name| state.and_then(|s| s.get(&name)).map(|e| e.version.clone()))
-        .unwrap_or_else(|| UNKNOWN_VERSION.to_owned());
-    Package {
+fn not_fetched(
+    config: &Config,
+    pkgbase: &str,
+    state: Option<&archport_state::State>,
+) -> Result<Package, BootstrapError> {
+    let name = PkgName::new(pkgbase).map_err(|e| BootstrapError::BadName {
+        pkgbase: pkgbase.to_owned(),
+        problem: e.to_string(),
+    })?;
+    let text = state
+        .and_then(|s| s.get(&name))
+        .map_or(UNKNOWN_VERSION, |e| e.version.as_str());
+    let version = Version::new(text).map_err(|e| BootstrapError::Checkout {
+        pkgbase: pkgbase.to_owned(),
+        problem: e.to_string(),
+    })?;
+    Ok(Package {
         pkgbase: pkgbase.to_owned(),
         dir: checkout_dir(&config.workdir().pkgbuilds(), pkgbase),
         version,
-        pkgnames: vec![pkgbase.to_owned()],
+        pkgnames: vec![name],
         ignorearch: false,
         repo: repo_of(pkgbase, state),
-    }
+    })
 }

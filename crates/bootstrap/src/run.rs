@@ -161,7 +161,7 @@ async fn execute(
                 summary.failure = Some(StepFailure {
                     step: label,
                     pkgbase: step.pkgbase.clone(),
-                    version: package.version.clone(),
+                    version: package.version.to_string(),
                     phase: failure.phase,
                     reason: failure.reason,
                     log,

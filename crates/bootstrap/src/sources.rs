@@ -13,7 +13,7 @@ use archport_config::Config;
 use archport_pkgsrc::{FetchMode, FetchRequest, Makepkg, fetch, packaging_url, read_srcinfo};
 use archport_runner::Console;
 use archport_state::{State, open_existing, sync_state_repo};
-use archport_vercmp::PkgName;
+use archport_vercmp::{PkgName, Repo, Version};
 
 use crate::error::BootstrapError;
 use crate::plan::fallback_repo;
@@ -29,13 +29,13 @@ pub struct Package {
     /// The checkout, `{workdir}/pkgbuilds/<pkgbase>`.
     pub dir: PathBuf,
     /// The version the checkout builds.
-    pub version: String,
+    pub version: Version,
     /// The packages it builds for the target.
-    pub pkgnames: Vec<String>,
+    pub pkgnames: Vec<PkgName>,
     /// The PKGBUILD's `arch` lacks the target: build with `--ignorearch`.
     pub ignorearch: bool,
     /// Its repository (`core`, `extra`): the state repository's, else [`fallback_repo`].
-    pub repo: String,
+    pub repo: Repo,
 }
 
 /// The checkout directory of `pkgbase`.
@@ -169,23 +169,35 @@ pub fn read_package(
             info.pkgbase
         )));
     }
+    let at_srcinfo =
+        |e: &dyn std::fmt::Display| problem(format!("{}: {e}", dir.join(".SRCINFO").display()));
+    let version = Version::new(&info.version).map_err(|e| at_srcinfo(&e))?;
+    let pkgnames = info
+        .pkgnames
+        .iter()
+        .map(|n| PkgName::new(n).map_err(|e| at_srcinfo(&e)))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Package {
         pkgbase: pkgbase.to_owned(),
         repo: repo_of(pkgbase, state),
         dir,
-        version: info.version,
-        pkgnames: info.pkgnames,
+        version,
+        pkgnames,
         ignorearch: info.needs_ignorearch,
     })
 }
 
 /// The repository of `pkgbase`: the state repository's entry when it has one, else
 /// [`fallback_repo`].
-pub fn repo_of(pkgbase: &str, state: Option<&State>) -> String {
+pub fn repo_of(pkgbase: &str, state: Option<&State>) -> Repo {
     PkgName::new(pkgbase)
         .ok()
-        .and_then(|name| state.and_then(|s| s.get(&name)).map(|e| e.repo.clone()))
-        .unwrap_or_else(|| fallback_repo(pkgbase).to_owned())
+        .and_then(|name| state.and_then(|s| s.get(&name)))
+        .and_then(|e| Repo::new(&e.repo).ok())
+        .unwrap_or_else(|| match fallback_repo(pkgbase) {
+            "extra" => Repo::Extra,
+            _ => Repo::Core,
+        })
 }
 
 fn pkg_name(pkgbase: &str) -> Result<PkgName, BootstrapError> {
@@ -233,7 +245,7 @@ mod tests {
 
     #[test]
     fn repo_falls_back_without_state() {
-        assert_eq!(repo_of("valgrind", None), "extra");
-        assert_eq!(repo_of("binutils", None), "core");
+        assert_eq!(repo_of("valgrind", None), Repo::Extra);
+        assert_eq!(repo_of("binutils", None), Repo::Core);
     }
 }

@@ -42,8 +42,11 @@ pub fn plan_text(prepared: &Prepared, ctx: &JobContext) -> Result<String, String
             out,
             "# skip {} {}: {}",
             entry.name,
-            entry.version,
-            entry.skip_reason.as_deref().unwrap_or("skipped")
+            entry.version_text(),
+            entry
+                .skip
+                .as_ref()
+                .map_or("skipped", |r| r.text_or("skipped"))
         );
     }
     for copy in stale_copies(devtools.chroot()).unwrap_or_default() {
@@ -61,7 +64,7 @@ pub fn plan_text(prepared: &Prepared, ctx: &JobContext) -> Result<String, String
             .cycle_stage
             .map(|s| format!(" (cycle build {s} of 2)"))
             .unwrap_or_default();
-        let _ = writeln!(out, "# {} {}{stage}", entry.name, entry.version);
+        let _ = writeln!(out, "# {} {}{stage}", entry.name, entry.version_text());
         let plan = plan(ctx, entry, &copy).map_err(|e| format!("{}: {e}", entry.name))?;
         for line in plan.render().map_err(|e| e.to_string())? {
             let _ = writeln!(out, "{line}");

@@ -85,11 +85,11 @@ pub fn plan(ctx: &JobContext, entry: &Entry, copy: &str) -> Result<Plan, Failure
         reason: e.to_string(),
     })?;
     let spec = BuildSpec {
-        pkgbase: entry.name.clone(),
+        pkgbase: entry.name.to_string(),
         dir: dir.clone(),
         copy: copy.to_owned(),
         ignorearch: entry.ignorearch,
-        checkdepends: entry.checkdepends.clone(),
+        checkdepends: entry.checkdepends.iter().map(ToString::to_string).collect(),
         source_date_epoch: commit_time(&dir),
         keys,
     };
@@ -108,11 +108,18 @@ pub fn plan(ctx: &JobContext, entry: &Entry, copy: &str) -> Result<Plan, Failure
             expected: entry
                 .pkgnames
                 .iter()
-                .map(|n| dir.join(format!("{n}-{}-{}{}", entry.version, ctx.arch, ctx.pkgext)))
+                .map(|n| {
+                    dir.join(format!(
+                        "{n}-{}-{}{}",
+                        entry.version_text(),
+                        ctx.arch,
+                        ctx.pkgext
+                    ))
+                })
                 .collect(),
             dir,
-            pkgnames: entry.pkgnames.clone(),
-            version: entry.version.clone(),
+            pkgnames: entry.pkgnames.iter().map(ToString::to_string).collect(),
+            version: entry.version_text().to_owned(),
         },
     );
     if !ctx.no_upload {
@@ -120,7 +127,7 @@ pub fn plan(ctx: &JobContext, entry: &Entry, copy: &str) -> Result<Plan, Failure
             Phase::Upload,
             Action::Publish {
                 uploader: ctx.uploader.clone(),
-                repo: entry.repo.clone(),
+                repo: entry.repo.to_string(),
             },
         );
         // Later builds must install what was uploaded, not the copy the build left in the
@@ -160,7 +167,7 @@ fn header(entry: &Entry, attempt: u32) -> LogHeader {
         .unwrap_or_default();
     LogHeader {
         tool: "build-packages".into(),
-        title: format!("{} {}{stage}", entry.name, entry.version),
+        title: format!("{} {}{stage}", entry.name, entry.version_text()),
         attempt,
     }
 }

@@ -173,7 +173,7 @@ async fn execute(
                     Outcome::Failed(failure) => {
                         let kept = kept_copy(&ctx.devtools, &state.entry(job).name);
                         let kept = (!options.cleanup_on_failure && kept.is_dir()).then_some(kept);
-                        state.failed(job, failure.to_string(), &log, kept.as_deref()).await?;
+                        state.failed(job, failure, &log, kept.as_deref()).await?;
                     }
                     Outcome::Interrupted => state.interrupted(job).await?,
                 }

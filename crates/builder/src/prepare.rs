@@ -3,8 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use archport_blacklist::Blacklist;
-use archport_buildlist::{BuildList, Entry};
+use archport_buildlist::{BuildList, CycleStage, Entry, SkipReason};
 use archport_schedule::{Job, jobs_from_list};
+use archport_vercmp::PkgName;
 
 /// The list as this run sees it: entries (blacklist applied) and the jobs of the entries
 /// that are built.
@@ -25,7 +26,7 @@ impl Prepared {
 
     /// The skipped entries.
     pub fn skipped(&self) -> impl Iterator<Item = &Entry> {
-        self.list.packages.iter().filter(|e| e.skip != 0)
+        self.list.packages.iter().filter(|e| e.skipped())
     }
 }
 
@@ -36,14 +37,13 @@ pub fn prepare(
 ) -> Result<Prepared, archport_buildlist::ListError> {
     let mut list = BuildList::read(path)?;
     for entry in &mut list.packages {
-        if entry.skip != 0 {
+        if entry.skipped() {
             continue;
         }
         if let Some(reason) =
-            blacklist.reason(&entry.name, entry.pkgnames.iter().map(String::as_str))
+            blacklist.reason(&entry.name, entry.pkgnames.iter().map(PkgName::as_str))
         {
-            entry.skip = 1;
-            entry.skip_reason = Some(reason);
+            entry.skip = Some(SkipReason::new(reason));
         }
     }
     let jobs = jobs_from_list(&list);
@@ -56,5 +56,5 @@ pub fn prepare(
 
 /// The queue key stage of an entry: 0 for a single build, else its cycle stage.
 pub fn stage_of(entry: &Entry) -> u8 {
-    entry.cycle_stage.unwrap_or(0)
+    entry.cycle_stage.map_or(0, CycleStage::number)
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use archport_buildlist::Entry;
+use archport_buildlist::{Entry, FailureRecord};
 use archport_queue::{JobKey, JobState, NewJob, RunId, RunInfo, StateStore, Transition};
 use archport_schedule::{Outcome, Scheduler, default_weight};
 
@@ -44,27 +44,32 @@ impl<'a, S: StateStore> RunState<'a, S> {
     ) -> Result<RunState<'a, S>, BuildError> {
         let mut summary = Summary::default();
         for entry in prepared.skipped() {
-            let reason = entry.skip_reason.clone().unwrap_or_else(|| "skip".into());
+            let reason = entry
+                .skip
+                .as_ref()
+                .map_or("skip", |r| r.text_or("skip"))
+                .to_owned();
             display.note(&format!(
                 "skipping {} {}: {reason}",
-                entry.name, entry.version
+                entry.name,
+                entry.version_text()
             ));
-            summary.skipped.push((entry.name.clone(), reason));
+            summary.skipped.push((entry.name.to_string(), reason));
         }
         let new_jobs: Vec<NewJob> = prepared
             .list
             .packages
             .iter()
             .map(|e| NewJob {
-                key: JobKey::new(&e.name, stage_of(e)),
-                version: e.version.clone(),
-                repo: e.repo.clone(),
-                state: if e.skip != 0 {
+                key: JobKey::new(e.name.as_str(), stage_of(e)),
+                version: e.version_text().to_owned(),
+                repo: e.repo.to_string(),
+                state: if e.skipped() {
                     JobState::Skipped
                 } else {
                     JobState::Queued
                 },
-                reason: e.skip_reason.clone(),
+                reason: e.skip.as_ref().and_then(|r| r.0.clone()),
             })
             .collect();
         // Long builds first, as far as earlier runs tell.
@@ -126,7 +131,7 @@ impl<'a, S: StateStore> RunState<'a, S> {
             .cycle_stage
             .map(|s| format!(" (cycle build {s}/2)"))
             .unwrap_or_default();
-        format!("{} {}{stage}", entry.name, entry.version)
+        format!("{} {}{stage}", entry.name, entry.version_text())
     }
 
     /// Records `job` as building in `slot`, writing `log`; returns its attempt number.
@@ -174,15 +179,20 @@ impl<'a, S: StateStore> RunState<'a, S> {
         Ok(())
     }
 
-    /// Records `job` as failed (`why`: phase and reason), with its `log` and the working
+    /// Records `job` as failed (`failure`: phase and reason), with its `log` and the working
     /// copy `kept` for inspection, and every job depending on it as blocked.
     pub(crate) async fn failed(
         &mut self,
         job: usize,
-        why: String,
+        failure: archport_runner::Failure,
         log: &Path,
         kept: Option<&Path>,
     ) -> Result<(), BuildError> {
+        let why = failure.to_string();
+        let record = FailureRecord::Step {
+            phase: failure.phase.to_string(),
+            reason: failure.reason,
+        };
         let entry = self.entry(job);
         self.store
             .record(
@@ -203,7 +213,7 @@ impl<'a, S: StateStore> RunState<'a, S> {
             true,
         );
         self.failed_entries.push(Entry {
-            failure: Some(why.clone()),
+            failure: Some(record),
             log: Some(log.display().to_string()),
             ..entry.clone()
         });
@@ -211,7 +221,8 @@ impl<'a, S: StateStore> RunState<'a, S> {
 
         let blocked = self.scheduler.finish(job, Outcome::Failed)?;
         self.display.settled(blocked.len());
-        let by = &entry.name;
+        let by_name = entry.name.clone();
+        let by = by_name.to_string();
         for b in blocked {
             let blocked_entry = self.entry(b);
             self.store
@@ -229,14 +240,16 @@ impl<'a, S: StateStore> RunState<'a, S> {
                 blocked_entry.name
             ));
             self.failed_entries.push(Entry {
-                failure: Some(format!("blocked: {by} failed")),
+                failure: Some(FailureRecord::Blocked {
+                    by: by_name.clone(),
+                }),
                 // The log that explains the block: the failed build's.
                 log: Some(log.display().to_string()),
                 ..blocked_entry.clone()
             });
             self.summary
                 .blocked
-                .push((blocked_entry.name.clone(), by.clone()));
+                .push((blocked_entry.name.to_string(), by.clone()));
         }
         if self.stop_on_failure {
             self.scheduler.stop_new();
@@ -279,5 +292,5 @@ impl<'a, S: StateStore> RunState<'a, S> {
 /// The queue's key of `job`: its pkgbase and cycle stage.
 fn key(prepared: &Prepared, job: usize) -> JobKey {
     let entry = prepared.entry(&prepared.jobs[job]);
-    JobKey::new(&entry.name, stage_of(entry))
+    JobKey::new(entry.name.as_str(), stage_of(entry))
 }

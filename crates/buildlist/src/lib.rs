@@ -5,5 +5,8 @@
 //! with a major version.
 
 mod model;
+mod wire;
 
-pub use model::{BuildList, Entry, ListError, timestamp_now};
+pub use model::{
+    BuildList, CycleStage, Entry, FailureRecord, ListError, SkipReason, Source, timestamp_now,
+};

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use archport_vercmp::{PkgBase, PkgName, Relation, Repo, Version};
 use serde::{Deserialize, Serialize};
 
 /// The whole file: how it was made, when, and the packages in build order.
@@ -17,95 +18,231 @@ pub struct BuildList {
     pub packages: Vec<Entry>,
 }
 
-/// One build step of one pkgbase.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One build step of one pkgbase, as typed values.
+///
+/// This is the domain model; the file's shape lives in the `wire` module, and the two are
+/// converted at the border: reading rejects a bad value with the entry and field named,
+/// writing gives back the same bytes the wire struct always wrote.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    /// The pkgbase.
-    pub name: String,
-    /// The pkgbase (kept beside `name` for older readers).
-    pub basename: String,
+    /// The pkgbase; the file also carries it as `basename`, for older readers.
+    pub name: PkgBase,
     /// The packages the pkgbase builds.
-    pub pkgnames: Vec<String>,
-    /// The version to build.
-    pub version: String,
-    /// The x86_64 version.
-    pub x86_version: String,
-    /// The target's current version, `null` when absent.
-    pub arm_version: Option<String>,
-    /// `core` or `extra`.
-    pub repo: String,
+    pub pkgnames: Vec<PkgName>,
+    /// The version to build; `None` (`""` in the file) only for an AUR or local pkgbase whose
+    /// `.SRCINFO` could not be read, which is then skipped.
+    pub version: Option<Version>,
+    /// The x86_64 version; `None` (`""`) as for `version`.
+    pub x86_version: Option<Version>,
+    /// The target's current version, `None` when the target lacks the pkgbase.
+    pub arm_version: Option<Version>,
+    /// The repository the pkgbase belongs to (`core` or `extra`).
+    pub repo: Repo,
     /// The packaging repo tag of `version`.
     pub tag: Option<String>,
     /// The packaging commit (from the state repository, or the one checked out).
     pub commit: Option<String>,
-    /// Relations as in `.SRCINFO`, with constraints.
-    pub depends: Vec<String>,
+    /// Run-time relations, with constraints, as in `.SRCINFO`.
+    pub depends: Vec<Relation>,
     /// Build-time relations.
-    pub makedepends: Vec<String>,
+    pub makedepends: Vec<Relation>,
     /// Test relations.
-    pub checkdepends: Vec<String>,
+    pub checkdepends: Vec<Relation>,
     /// Provisions of all split packages.
-    pub provides: Vec<String>,
-    /// Built from the packaging repo's newest commit instead of the tag.
-    pub force_latest: bool,
-    /// Built from the AUR.
-    pub use_aur: bool,
-    /// Built from `pkgbuilds/<name>/` as it is.
-    pub use_local: bool,
+    pub provides: Vec<Relation>,
+    /// Where the PKGBUILD comes from (three booleans in the file).
+    pub source: Source,
     /// Longest-path depth in the dependency graph.
     pub build_stage: u32,
     /// The dependency cycle this step belongs to.
     pub cycle_group: Option<u32>,
-    /// 1 for the first build in a cycle, 2 for the second.
-    pub cycle_stage: Option<u8>,
-    /// 1 when the step must not be built.
-    pub skip: u8,
-    /// Why it is skipped.
-    pub skip_reason: Option<String>,
+    /// Which build of a pkgbase built twice (a cycle) this step is.
+    pub cycle_stage: Option<CycleStage>,
+    /// Why the step must not be built; `None` when it is built (`skip` and `skip_reason` in
+    /// the file).
+    pub skip: Option<SkipReason>,
     /// Why it was added when nobody asked for it (`makedepends of vim`).
     pub added_reason: Option<String>,
     /// The PKGBUILD's `arch` lacks the target: build with `--ignorearch`.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ignorearch: bool,
-    /// Set by build-packages in `failed_packages.json`: phase and reason.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<String>,
+    /// Set by build-packages in `failed_packages.json`: why the step was not built.
+    pub failure: Option<FailureRecord>,
     /// Set by build-packages in `failed_packages.json`: the build log.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+}
+
+/// Where a pkgbase's PKGBUILD comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Source {
+    /// The packaging repository at the tag the state repository records (the default).
+    #[default]
+    StateTag,
+    /// The packaging repository's newest commit (`--use-latest`; `force_latest` in the file).
+    Latest,
+    /// The AUR (`--aur`; `use_aur`).
+    Aur,
+    /// `pkgbuilds/<pkgbase>/` as it is (`--local`; `use_local`).
+    Local,
+}
+
+/// Which of the two builds of a pkgbase in a dependency cycle a step is (`1` or `2` in the
+/// file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CycleStage {
+    /// The first build, against what the target has.
+    First,
+    /// The second build, against the first builds of the whole cycle.
+    Second,
+}
+
+impl TryFrom<u8> for CycleStage {
+    type Error = u8;
+    /// 1 or 2; any other number is given back.
+    fn try_from(n: u8) -> Result<CycleStage, u8> {
+        match n {
+            1 => Ok(CycleStage::First),
+            2 => Ok(CycleStage::Second),
+            n => Err(n),
+        }
+    }
+}
+
+impl std::fmt::Display for CycleStage {
+    /// The number, as console lines show it (`cycle build 2 of 2`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.number())
+    }
+}
+
+impl CycleStage {
+    /// The number the file and the queue use: 1 or 2.
+    pub fn number(self) -> u8 {
+        match self {
+            CycleStage::First => 1,
+            CycleStage::Second => 2,
+        }
+    }
+}
+
+/// Why a step is in `failed_packages.json` (`failure` in the file, as the text `Display`
+/// gives: `build: makechrootpkg exited with status 1`, `blocked: zlib failed`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FailureRecord {
+    /// The step itself failed.
+    Step {
+        /// The runner phase it failed in (`build`, `upload`, ...): the name of the runner's
+        /// `Phase`, kept as text because the build list sits below the runner.
+        phase: String,
+        /// What went wrong (`makechrootpkg exited with status 1`).
+        reason: String,
+    },
+    /// Not built because the build of a dependency failed.
+    Blocked {
+        /// The pkgbase whose build failed.
+        by: PkgBase,
+    },
+}
+
+impl std::fmt::Display for FailureRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FailureRecord::Step { phase, reason } => write!(f, "{phase}: {reason}"),
+            FailureRecord::Blocked { by } => write!(f, "blocked: {by} failed"),
+        }
+    }
+}
+
+impl std::str::FromStr for FailureRecord {
+    type Err = String;
+
+    /// Reads the text `Display` writes; anything else is refused with what was expected.
+    fn from_str(s: &str) -> Result<FailureRecord, String> {
+        if let Some(by) = s
+            .strip_prefix("blocked: ")
+            .and_then(|rest| rest.strip_suffix(" failed"))
+        {
+            let by = PkgName::new(by).map_err(|e| e.to_string())?;
+            return Ok(FailureRecord::Blocked { by });
+        }
+        match s.split_once(": ") {
+            Some((phase, reason))
+                if !phase.is_empty() && phase.bytes().all(|b| b.is_ascii_lowercase()) =>
+            {
+                Ok(FailureRecord::Step {
+                    phase: phase.to_owned(),
+                    reason: reason.to_owned(),
+                })
+            }
+            _ => Err(format!(
+                "{s:?} is neither `<phase>: <reason>` nor `blocked: <pkgbase> failed`"
+            )),
+        }
+    }
+}
+
+/// Why a step is skipped: the text shown to the operator (`fetch failed: ...`,
+/// `blacklisted: ...`). `None` only in a hand-made list that sets `skip` without a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SkipReason(pub Option<String>);
+
+impl SkipReason {
+    /// A skip with `reason`.
+    pub fn new(reason: impl Into<String>) -> SkipReason {
+        SkipReason(Some(reason.into()))
+    }
+
+    /// The reason, or `fallback` when the list gives none.
+    pub fn text_or<'a>(&'a self, fallback: &'a str) -> &'a str {
+        self.0.as_deref().unwrap_or(fallback)
+    }
 }
 
 impl Entry {
     /// An entry for `pkgbase` at `version` in `repo`, building one package named like it,
     /// with no relations yet and every flag off; callers fill in the rest.
-    pub fn new(pkgbase: &str, version: &str, repo: &str) -> Entry {
+    pub fn new(pkgbase: PkgBase, version: Option<Version>, repo: Repo) -> Entry {
         Entry {
-            name: pkgbase.to_owned(),
-            basename: pkgbase.to_owned(),
-            pkgnames: vec![pkgbase.to_owned()],
-            version: version.to_owned(),
-            x86_version: version.to_owned(),
+            pkgnames: vec![pkgbase.clone()],
+            name: pkgbase,
+            x86_version: version.clone(),
+            version,
             arm_version: None,
-            repo: repo.to_owned(),
+            repo,
             tag: None,
             commit: None,
             depends: Vec::new(),
             makedepends: Vec::new(),
             checkdepends: Vec::new(),
             provides: Vec::new(),
-            force_latest: false,
-            use_aur: false,
-            use_local: false,
+            source: Source::StateTag,
             build_stage: 0,
             cycle_group: None,
             cycle_stage: None,
-            skip: 0,
-            skip_reason: None,
+            skip: None,
             added_reason: None,
             ignorearch: false,
             failure: None,
             log: None,
         }
+    }
+
+    /// Whether the step is skipped.
+    pub fn skipped(&self) -> bool {
+        self.skip.is_some()
+    }
+
+    /// The version as text for console lines and file names; empty when unknown.
+    pub fn version_text(&self) -> &str {
+        self.version.as_ref().map_or("", |v| v.as_str())
+    }
+
+    /// `depends`, `makedepends` and `checkdepends` in that order: what must be installed
+    /// to build the step.
+    pub fn build_relations(&self) -> impl Iterator<Item = &Relation> {
+        self.depends
+            .iter()
+            .chain(&self.makedepends)
+            .chain(&self.checkdepends)
     }
 }
 
@@ -160,18 +297,8 @@ impl BuildList {
             path: path.to_owned(),
             message,
         };
-        let list: BuildList = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
-        for entry in &list.packages {
-            archport_vercmp::PkgName::new(&entry.name).map_err(|e| invalid(e.to_string()))?;
-            for n in &entry.pkgnames {
-                archport_vercmp::PkgName::new(n)
-                    .map_err(|e| invalid(format!("{}: {e}", entry.name)))?;
-            }
-            if !matches!(entry.skip, 0 | 1) {
-                return Err(invalid(format!("{}: skip must be 0 or 1", entry.name)));
-            }
-        }
-        Ok(list)
+        // Every value is checked while the entries are converted from the wire (`wire.rs`).
+        serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))
     }
 
     /// Writes the list atomically, pretty-printed with a final newline.
@@ -194,13 +321,132 @@ mod tests {
 
     fn entry(name: &str) -> Entry {
         Entry {
-            pkgnames: vec![name.into(), format!("{name}-libs")],
+            pkgnames: vec![
+                name.parse().unwrap(),
+                format!("{name}-libs").parse().unwrap(),
+            ],
             tag: Some("1.86.0-2".into()),
             commit: Some("a".repeat(40)),
-            depends: vec!["glibc>=2.38".into()],
-            provides: vec!["libboost.so=1.86-64".into()],
-            ..Entry::new(name, "1.86.0-2", "extra")
+            depends: vec!["glibc>=2.38".parse().unwrap()],
+            provides: vec!["libboost.so=1.86-64".parse().unwrap()],
+            ..Entry::new(
+                name.parse().unwrap(),
+                Some("1.86.0-2".parse().unwrap()),
+                Repo::Extra,
+            )
         }
+    }
+
+    /// Writes a one-entry list whose entry has `key` set to `value` (raw JSON) and returns
+    /// the error reading it gives.
+    fn read_with(key: &str, value: &str) -> String {
+        read_with_entry(entry("boost"), key, value)
+    }
+
+    fn read_with_entry(base: Entry, key: &str, value: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("packages_to_build.json");
+        let list = BuildList {
+            command: String::new(),
+            timestamp: String::new(),
+            packages: vec![base],
+        };
+        let mut json: serde_json::Value = serde_json::to_value(&list).unwrap();
+        json["packages"][0][key] = serde_json::from_str(value).unwrap();
+        std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+        let err = BuildList::read(&path).unwrap_err().to_string();
+        assert!(!err.contains('\n'), "one line: {err}");
+        assert!(
+            err.starts_with(&format!(
+                "{}: not a valid build list: entry boost: ",
+                path.display()
+            )) && err.contains(key),
+            "{err}"
+        );
+        err
+    }
+
+    #[test]
+    fn rejects_a_repo_that_is_a_path() {
+        let err = read_with("repo", r#""../../../srv/evil""#);
+        assert!(err.contains("invalid repository name"), "{err}");
+    }
+
+    #[test]
+    fn rejects_a_version_with_a_newline() {
+        let err = read_with("version", r#""1.0-1\nevil""#);
+        assert!(err.contains("control character"), "{err}");
+    }
+
+    #[test]
+    fn rejects_cycle_stage_3() {
+        let err = read_with("cycle_stage", "3");
+        assert!(err.contains("3 is neither 1 nor 2"), "{err}");
+    }
+
+    #[test]
+    fn rejects_other_bad_values() {
+        read_with("skip", "2");
+        read_with("depends", r#"["a=>1"]"#);
+        read_with("pkgnames", r#"["-rf"]"#);
+        read_with("basename", r#""other""#);
+        read_with("skip_reason", r#""why""#);
+        let latest = Entry {
+            source: Source::Latest,
+            ..entry("boost")
+        };
+        let err = read_with_entry(latest, "use_aur", "true");
+        assert!(err.contains("at most one may be true"), "{err}");
+    }
+
+    #[test]
+    fn failure_records_round_trip() {
+        for text in [
+            "build: makechrootpkg exited with status 1",
+            "upload: repo-upload: connection refused: try again",
+            "blocked: zlib failed",
+        ] {
+            let record: FailureRecord = text.parse().unwrap();
+            assert_eq!(record.to_string(), text);
+        }
+        assert_eq!(
+            "blocked: zlib failed".parse::<FailureRecord>().unwrap(),
+            FailureRecord::Blocked {
+                by: "zlib".parse().unwrap()
+            }
+        );
+        for bad in ["", "it broke", "blocked: ../x failed", "Build: x"] {
+            assert!(bad.parse::<FailureRecord>().is_err(), "{bad:?}");
+        }
+        read_with("failure", r#""it broke""#);
+    }
+
+    #[test]
+    fn wire_fields_map_to_types() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        let mut e = entry("boost");
+        e.source = Source::Aur;
+        e.cycle_stage = Some(CycleStage::Second);
+        e.skip = Some(SkipReason::new("blacklisted"));
+        e.version = None;
+        let list = BuildList {
+            command: String::new(),
+            timestamp: String::new(),
+            packages: vec![e],
+        };
+        list.write(&path).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let p = &value["packages"][0];
+        assert_eq!(p["use_aur"], true);
+        assert_eq!(p["force_latest"], false);
+        assert_eq!(p["use_local"], false);
+        assert_eq!(p["cycle_stage"], 2);
+        assert_eq!(p["skip"], 1);
+        assert_eq!(p["skip_reason"], "blacklisted");
+        assert_eq!(p["version"], "");
+        assert_eq!(BuildList::read(&path).unwrap(), list);
     }
 
     #[test]
@@ -268,14 +514,15 @@ mod tests {
             err.starts_with(&format!("{}: not a valid build list", path.display())),
             "{err}"
         );
-        let mut e = entry("../etc");
-        e.basename = e.name.clone();
-        let bad = BuildList {
+        let good = BuildList {
             command: String::new(),
             timestamp: String::new(),
-            packages: vec![e],
+            packages: vec![entry("etc")],
         };
-        std::fs::write(&path, serde_json::to_string(&bad).unwrap()).unwrap();
+        let bad = serde_json::to_string(&good)
+            .unwrap()
+            .replace("\"etc\"", "\"../etc\"");
+        std::fs::write(&path, bad).unwrap();
         assert!(
             BuildList::read(&path)
                 .unwrap_err()

@@ -1,6 +1,7 @@
 //! A pkgbase on its way into the build list.
 
-use archport_buildlist::Entry;
+use archport_buildlist::{Entry, SkipReason};
+use archport_vercmp::Relation;
 
 /// Why a pkgbase is in the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,32 +37,27 @@ impl Candidate {
 
     /// Whether the entry is skipped.
     pub fn skipped(&self) -> bool {
-        self.entry.skip != 0
+        self.entry.skipped()
     }
 
     /// Marks the entry skipped, keeping the first reason given.
     pub fn skip(&mut self, reason: String) {
-        if self.entry.skip == 0 {
-            self.entry.skip = 1;
-            self.entry.skip_reason = Some(reason);
+        if self.entry.skip.is_none() {
+            self.entry.skip = Some(SkipReason::new(reason));
         }
     }
 
     /// Every build relation with its kind: depends, makedepends, checkdepends.
-    pub fn relations(&self) -> impl Iterator<Item = (RelationKind, &str)> {
+    pub fn relations(&self) -> impl Iterator<Item = (RelationKind, &Relation)> {
         let e = &self.entry;
         e.depends
             .iter()
-            .map(|r| (RelationKind::Depends, r.as_str()))
-            .chain(
-                e.makedepends
-                    .iter()
-                    .map(|r| (RelationKind::Makedepends, r.as_str())),
-            )
+            .map(|r| (RelationKind::Depends, r))
+            .chain(e.makedepends.iter().map(|r| (RelationKind::Makedepends, r)))
             .chain(
                 e.checkdepends
                     .iter()
-                    .map(|r| (RelationKind::Checkdepends, r.as_str())),
+                    .map(|r| (RelationKind::Checkdepends, r)),
             )
     }
 }

@@ -63,14 +63,14 @@ pub(crate) fn preview_all(
         ctx.console.line(&preview_line(
             mode,
             c.name(),
-            &c.entry.version,
+            c.entry.version_text(),
             &url,
             current.as_deref(),
             exists,
         ));
         let as_is = matches!(mode, FetchMode::Local | FetchMode::NoUpdate);
-        let unmoved = as_is
-            || (mode == FetchMode::Tag && current.as_deref() == Some(c.entry.version.as_str()));
+        let unmoved =
+            as_is || (mode == FetchMode::Tag && current.as_deref() == Some(c.entry.version_text()));
         if !unmoved {
             continue;
         }
@@ -80,11 +80,10 @@ pub(crate) fn preview_all(
             continue;
         }
         match read_local_srcinfo(&dir, ctx.arch) {
-            Ok(Some(srcinfo)) => {
-                if let Some(warning) = apply(c, None, srcinfo, as_is) {
-                    ctx.console.warn(&warning);
-                }
-            }
+            Ok(Some(srcinfo)) => match apply(c, None, srcinfo, as_is) {
+                Ok(warnings) => warnings.iter().for_each(|w| ctx.console.warn(w)),
+                Err(reason) => failures.push(fail(ctx, c, reason)),
+            },
             // Without a .SRCINFO the real run would ask makepkg; a dry run keeps the
             // database metadata instead of running it.
             Ok(None) => {}

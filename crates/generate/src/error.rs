@@ -41,6 +41,9 @@ pub enum GenerateError {
         /// The state directory (`extra-any`).
         dir: String,
     },
+    /// The state repository was read for a repository whose name is not valid.
+    #[error("state repository: {0}")]
+    BadRepo(#[from] archport_vercmp::RepoError),
     /// A name is not a valid package name.
     #[error("{0}")]
     BadName(String),

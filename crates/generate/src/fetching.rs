@@ -3,12 +3,13 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
+use archport_buildlist::Source;
 use archport_config::Workdir;
 use archport_pkgsrc::{
     FetchMode, FetchOutcome, FetchRequest, Makepkg, SrcInfo, aur_url, fetch, packaging_url,
     read_srcinfo,
 };
-use archport_vercmp::PkgName;
+use archport_vercmp::{PkgName, Version, parse_relations};
 
 use crate::candidate::Candidate;
 use crate::console::Console;
@@ -48,21 +49,17 @@ pub(crate) fn plan_fetch(
     ctx: &FetchContext<'_>,
     c: &Candidate,
 ) -> Result<(FetchMode, String), String> {
-    let name = PkgName::new(c.name()).map_err(|e| e.to_string())?;
-    let mode = if c.entry.use_local {
-        FetchMode::Local
-    } else if ctx.no_update {
-        FetchMode::NoUpdate
-    } else if c.entry.use_aur {
-        FetchMode::Aur
-    } else if c.entry.force_latest {
-        FetchMode::Latest
-    } else {
-        FetchMode::Tag
+    let name = &c.entry.name;
+    let mode = match c.entry.source {
+        Source::Local => FetchMode::Local,
+        _ if ctx.no_update => FetchMode::NoUpdate,
+        Source::Aur => FetchMode::Aur,
+        Source::Latest => FetchMode::Latest,
+        Source::StateTag => FetchMode::Tag,
     };
     let url = match mode {
-        FetchMode::Aur => aur_url(ctx.aur_url, &name),
-        _ => packaging_url(ctx.packaging_url, &name),
+        FetchMode::Aur => aur_url(ctx.aur_url, name),
+        _ => packaging_url(ctx.packaging_url, name),
     }
     .map_err(|e| e.to_string())?;
     Ok((mode, url))
@@ -81,15 +78,13 @@ pub(crate) fn fetch_all(
     let mut jobs = Vec::new();
     for &i in indices {
         let c = &candidates[i];
-        match plan_fetch(ctx, c).and_then(|(mode, url)| {
-            Ok(Job {
-                index: i,
-                pkgbase: PkgName::new(c.name()).map_err(|e| e.to_string())?,
-                version: c.entry.version.clone(),
-                commit: c.state_commit.clone(),
-                mode,
-                url,
-            })
+        match plan_fetch(ctx, c).map(|(mode, url)| Job {
+            index: i,
+            pkgbase: c.entry.name.clone(),
+            version: c.entry.version_text().to_owned(),
+            commit: c.state_commit.clone(),
+            mode,
+            url,
         }) {
             Ok(job) => jobs.push(job),
             Err(reason) => failures.push((i, reason)),
@@ -140,10 +135,13 @@ pub(crate) fn fetch_all(
                         );
                     }
                     let as_is = outcome.commit.is_none();
-                    if let Some(warning) =
-                        apply(&mut candidates[index], outcome.commit, srcinfo, as_is)
-                    {
-                        ctx.console.warn_above(&bar, &warning);
+                    match apply(&mut candidates[index], outcome.commit, srcinfo, as_is) {
+                        Ok(warnings) => {
+                            for warning in warnings {
+                                ctx.console.warn_above(&bar, &warning);
+                            }
+                        }
+                        Err(reason) => failures.push((index, reason)),
                     }
                 }
                 Err(reason) => failures.push((index, reason)),
@@ -194,43 +192,63 @@ fn run_job(ctx: &FetchContext<'_>, job: &Job) -> Result<(FetchOutcome, SrcInfo),
 
 /// Replaces the database metadata with the `.SRCINFO`'s. `commit` is the commit checked
 /// out, when git was asked; `as_is` says the checkout was used without git (`--no-update`,
-/// `--local`), so its version is whatever it holds. Returns a warning when a checkout kept
-/// as it is holds another version than the one x86_64 has.
+/// `--local`), so its version is whatever it holds. Returns the warnings: a checkout kept
+/// as it is holding another version than the one x86_64 has, and each relation that does
+/// not parse (left out, under the policy documented on `Relation`). A version or a pkgname
+/// that is not valid fails the candidate.
 pub(crate) fn apply(
     c: &mut Candidate,
     commit: Option<String>,
     s: SrcInfo,
     as_is: bool,
-) -> Option<String> {
-    let mut warning = None;
+) -> Result<Vec<String>, String> {
+    let mut warnings = Vec::new();
+    let path = |e: &dyn std::fmt::Display| format!(".SRCINFO: {e}");
+    let version = Version::new(&s.version).map_err(|e| path(&e))?;
+    let pkgnames = s
+        .pkgnames
+        .iter()
+        .map(|n| PkgName::new(n).map_err(|e| path(&e)))
+        .collect::<Result<Vec<_>, _>>()?;
     let e = &mut c.entry;
-    if e.use_aur || e.use_local || e.force_latest || e.version.is_empty() {
-        e.version = s.version.clone();
+    let mut relations = |kind: &str, texts: &[String]| {
+        parse_relations(texts.iter().map(String::as_str), |bad| {
+            warnings.push(format!("{}: .SRCINFO {kind}: {bad}; left out", e.name));
+        })
+    };
+    let depends = relations("depends", &s.depends);
+    let makedepends = relations("makedepends", &s.makedepends);
+    let checkdepends = relations("checkdepends", &s.checkdepends);
+    let provides = relations("provides", &s.provides);
+    if e.source != Source::StateTag || e.version.is_none() {
+        e.version = Some(version.clone());
         e.tag = None;
-        if e.x86_version.is_empty() {
-            e.x86_version = s.version.clone();
+        if e.x86_version.is_none() {
+            e.x86_version = Some(version);
         }
-    } else if as_is && s.version != e.version {
+    } else if as_is && e.version.as_ref() != Some(&version) {
         // The list must describe what will be built: the checkout, not the wanted version.
-        warning = Some(format!(
+        warnings.push(format!(
             "{}: the checkout holds {} and is kept as it is (--no-update); x86_64 has {}",
-            e.name, s.version, e.version
+            e.name,
+            version,
+            e.version_text()
         ));
-        e.version = s.version.clone();
+        e.version = Some(version);
         e.tag = None;
         e.commit = None;
     }
     if let Some(commit) = commit {
         e.commit = Some(commit);
-    } else if e.use_local {
+    } else if e.source == Source::Local {
         e.commit = None;
     }
-    e.pkgnames = s.pkgnames;
-    e.depends = s.depends;
-    e.makedepends = s.makedepends;
-    e.checkdepends = s.checkdepends;
-    e.provides = s.provides;
+    e.pkgnames = pkgnames;
+    e.depends = depends;
+    e.makedepends = makedepends;
+    e.checkdepends = checkdepends;
+    e.provides = provides;
     e.ignorearch = s.needs_ignorearch;
     c.has_srcinfo = true;
-    warning
+    Ok(warnings)
 }

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use archport_repodb::split_provision;
 use archport_vercmp::{PkgName, Relation, satisfies};
 
 use crate::candidate::{Candidate, Origin};
@@ -21,16 +20,15 @@ impl ListProviders {
         for (i, c) in candidates.iter().enumerate() {
             for name in &c.entry.pkgnames {
                 by_name
-                    .entry(name.clone())
+                    .entry(name.to_string())
                     .or_default()
-                    .push((i, Some(c.entry.version.clone())));
+                    .push((i, c.entry.version.as_ref().map(ToString::to_string)));
             }
             for provision in &c.entry.provides {
-                let (name, version) = split_provision(provision);
                 by_name
-                    .entry(name.to_owned())
+                    .entry(provision.name.clone())
                     .or_default()
-                    .push((i, version.map(str::to_owned)));
+                    .push((i, provision.provided_version().map(str::to_owned)));
             }
         }
         ListProviders { by_name }
@@ -74,19 +72,12 @@ pub(crate) fn add_missing(
         if candidates[i].skipped() {
             continue;
         }
-        let relations: Vec<(crate::candidate::RelationKind, String)> = candidates[i]
+        let relations: Vec<(crate::candidate::RelationKind, Relation)> = candidates[i]
             .relations()
-            .map(|(k, r)| (k, r.to_owned()))
+            .map(|(k, r)| (k, r.clone()))
             .collect();
-        for (kind, text) in relations {
-            let Ok(relation) = text.parse::<Relation>() else {
-                warn(format!(
-                    "{}: cannot parse {} entry {text:?}",
-                    candidates[i].name(),
-                    kind.as_str()
-                ));
-                continue;
-            };
+        for (kind, relation) in relations {
+            let text = &relation;
             if world.target.providers_of(&relation).next().is_some() {
                 continue;
             }
@@ -97,7 +88,12 @@ pub(crate) fn add_missing(
             let dependent = candidates[i].name().to_owned();
             let Some(pkg) = world.x86.providers_of(&relation).next() else {
                 // A sibling of the same pkgbase may provide it; that is not missing.
-                if candidates[i].entry.pkgnames.contains(&relation.name) {
+                if candidates[i]
+                    .entry
+                    .pkgnames
+                    .iter()
+                    .any(|n| *n == *relation.name)
+                {
                     continue;
                 }
                 warn(format!(
@@ -132,10 +128,16 @@ pub(crate) fn add_missing(
                 ));
                 continue;
             }
-            let mut entry = entry_from_state(state, world.x86, arm.get(base).copied());
+            let mut entry = match entry_from_state(state, world.x86, arm.get(base).copied(), warn) {
+                Ok(entry) => entry,
+                Err(e) => {
+                    warn(format!("{dependent}: {} {text}: {e}", kind.as_str()));
+                    continue;
+                }
+            };
             if let Some(reason) = world
                 .blacklist
-                .reason(base, entry.pkgnames.iter().map(String::as_str))
+                .reason(base, entry.pkgnames.iter().map(PkgName::as_str))
             {
                 candidates[i].skip(format!(
                     "{} {text}: nothing on the target satisfies it, and {base} is {reason}",
@@ -168,14 +170,12 @@ pub(crate) fn skip_dependents(world: &World<'_>, candidates: &mut [Candidate]) {
             if c.skipped() {
                 continue;
             }
-            for (kind, text) in c.relations() {
-                let Ok(relation) = text.parse::<Relation>() else {
-                    continue;
-                };
-                if world.target.providers_of(&relation).next().is_some() {
+            for (kind, relation) in c.relations() {
+                let text = relation;
+                if world.target.providers_of(relation).next().is_some() {
                     continue;
                 }
-                let mut listed = providers.providers(&relation, i).peekable();
+                let mut listed = providers.providers(relation, i).peekable();
                 let Some(&first) = listed.peek() else {
                     continue;
                 };

@@ -3,7 +3,6 @@
 use archport_buildlist::Entry;
 use archport_plan::graph::{Edge, GraphError, Node};
 use archport_plan::order::{BuildOrder, build_order};
-use archport_vercmp::Relation;
 
 use crate::candidate::Candidate;
 use crate::missing::ListProviders;
@@ -19,11 +18,8 @@ pub(crate) fn graph(candidates: &[Candidate]) -> (Vec<Node>, Vec<Edge>) {
             continue;
         }
         nodes.push(Node::new(c.name()));
-        for (kind, text) in c.relations() {
-            let Ok(relation) = text.parse::<Relation>() else {
-                continue;
-            };
-            let Some(p) = providers.provider(&relation, i) else {
+        for (kind, relation) in c.relations() {
+            let Some(p) = providers.provider(relation, i) else {
                 continue;
             };
             let to = &candidates[p];
@@ -59,7 +55,10 @@ pub(crate) fn order(candidates: &[Candidate]) -> Result<(BuildOrder, Vec<Entry>)
         // builder running stage after stage sees every dependency done.
         entry.build_stage = step.depth;
         entry.cycle_group = step.cycle_group;
-        entry.cycle_stage = step.cycle_stage;
+        // The plan numbers the two builds 1 and 2 and nothing else.
+        entry.cycle_stage = step
+            .cycle_stage
+            .and_then(|n| archport_buildlist::CycleStage::try_from(n).ok());
         entries.push(entry);
     }
     let mut skipped: Vec<Entry> = candidates
@@ -78,7 +77,7 @@ pub fn describe_entry(e: &Entry) -> String {
         "{:>3} {} {} ({}, target {})",
         e.build_stage,
         e.name,
-        e.version,
+        e.version_text(),
         e.repo,
         e.arm_version.as_deref().unwrap_or("absent")
     );
@@ -86,18 +85,15 @@ pub fn describe_entry(e: &Entry) -> String {
         line.push_str(&format!(
             " [cycle {group}{}]",
             stage
-                .map(|s| format!(", build {s} of 2"))
+                .map(|s| format!(", build {} of 2", s.number()))
                 .unwrap_or_default()
         ));
     }
     if let Some(reason) = &e.added_reason {
         line.push_str(&format!(" [{reason}]"));
     }
-    if e.skip != 0 {
-        line.push_str(&format!(
-            " [skipped: {}]",
-            e.skip_reason.as_deref().unwrap_or_default()
-        ));
+    if let Some(reason) = &e.skip {
+        line.push_str(&format!(" [skipped: {}]", reason.text_or("")));
     }
     line
 }

@@ -80,7 +80,7 @@ pub async fn run(
         bootstrap_only: &config.bootstrap.only,
     };
     if options.missing_packages {
-        return Ok(Outcome::Missing(missing_packages(&world)));
+        return Ok(Outcome::Missing(missing_packages(&world)?));
     }
 
     let mut warn = |text: String| console.warn(&text);
@@ -122,7 +122,7 @@ pub async fn run(
             console.line(&format!(
                 "Adding {} {} ({})",
                 candidates[i].name(),
-                candidates[i].entry.version,
+                candidates[i].entry.version_text(),
                 candidates[i]
                     .entry
                     .added_reason
@@ -200,7 +200,10 @@ fn summarize(
         console.line(&format!(
             "  skipped {}: {}",
             c.name(),
-            c.entry.skip_reason.as_deref().unwrap_or("no reason given")
+            c.entry
+                .skip
+                .as_ref()
+                .map_or("no reason given", |r| r.text_or("no reason given"))
         ));
     }
 }

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use archport_blacklist::Blacklist;
-use archport_buildlist::Entry;
+use archport_buildlist::{Entry, Source};
 use archport_repodb::Index;
 use archport_state::{Inconsistency, State, StateEntry};
-use archport_vercmp::{PkgName, vercmp};
+use archport_vercmp::{PkgName, Relation, Repo, Version, parse_relations, vercmp};
 use serde::Serialize;
 
 use crate::candidate::{Candidate, Origin};
@@ -44,53 +44,82 @@ pub(crate) fn target_versions(target: &Index) -> HashMap<&str, &str> {
 }
 
 /// Appends the items of `new` to `list` that it does not hold yet, in order.
-pub(crate) fn extend_unique<'a>(list: &mut Vec<String>, new: impl IntoIterator<Item = &'a str>) {
+pub(crate) fn extend_unique<T: PartialEq>(list: &mut Vec<T>, new: impl IntoIterator<Item = T>) {
     for item in new {
-        if !list.iter().any(|have| have == item) {
-            list.push(item.to_owned());
+        if !list.contains(&item) {
+            list.push(item);
         }
     }
 }
 
+/// A version read from a database or the state repository, which check versions as they
+/// read them; one that still fails this check is taken as unknown.
+fn known_version(text: &str) -> Option<Version> {
+    Version::new(text).ok()
+}
+
 /// The entry of a pkgbase the state repository knows, with x86_64 database metadata.
+/// Database relations that do not parse are reported to `warn` and left out (the policy
+/// documented on `Relation`); the `.SRCINFO` replaces them all once it is read.
 pub(crate) fn entry_from_state(
     state: &StateEntry,
     x86: &Index,
     arm_version: Option<&str>,
-) -> Entry {
+    warn: &mut dyn FnMut(String),
+) -> Result<Entry, GenerateError> {
     let mut entry = Entry {
         pkgnames: Vec::new(),
-        arm_version: arm_version.map(str::to_owned),
+        arm_version: arm_version.and_then(known_version),
         tag: Some(state.tag.clone()),
         commit: Some(state.commit.clone()),
-        ..Entry::new(state.pkgbase.as_str(), &state.version, &state.repo)
+        ..Entry::new(
+            state.pkgbase.clone(),
+            known_version(&state.version),
+            Repo::new(&state.repo)?,
+        )
     };
     if let Some(group) = x86.pkgbase(state.pkgbase.as_str()) {
         for pkg in group.packages() {
-            extend_unique(&mut entry.pkgnames, [pkg.name()]);
-            extend_unique(&mut entry.depends, pkg.depends());
-            extend_unique(&mut entry.makedepends, pkg.makedepends());
-            extend_unique(&mut entry.checkdepends, pkg.checkdepends());
-            extend_unique(&mut entry.provides, pkg.provides());
+            let mut relations = |kind: &str, texts: &mut dyn Iterator<Item = &str>| {
+                parse_relations(texts, |bad| {
+                    warn(format!(
+                        "{}: x86_64 database {kind} of {}: {bad}; left out",
+                        state.pkgbase,
+                        pkg.name()
+                    ));
+                })
+            };
+            let depends: Vec<Relation> = relations("depends", &mut pkg.depends());
+            let makedepends = relations("makedepends", &mut pkg.makedepends());
+            let checkdepends = relations("checkdepends", &mut pkg.checkdepends());
+            let provides = relations("provides", &mut pkg.provides());
+            extend_unique(&mut entry.pkgnames, PkgName::new(pkg.name()).ok());
+            extend_unique(&mut entry.depends, depends);
+            extend_unique(&mut entry.makedepends, makedepends);
+            extend_unique(&mut entry.checkdepends, checkdepends);
+            extend_unique(&mut entry.provides, provides);
         }
     }
     if entry.pkgnames.is_empty() {
         entry.pkgnames.push(entry.name.clone());
     }
-    entry
+    Ok(entry)
 }
 
 /// An entry for a pkgbase known only once its PKGBUILD is read (AUR, local).
 fn bare_entry(
     name: &PkgName,
-    repo: &str,
+    repo: Repo,
     state: Option<&StateEntry>,
     arm_version: Option<&str>,
 ) -> Entry {
-    let version = state.map(|s| s.version.as_str()).unwrap_or_default();
     Entry {
-        arm_version: arm_version.map(str::to_owned),
-        ..Entry::new(name.as_str(), version, repo)
+        arm_version: arm_version.and_then(known_version),
+        ..Entry::new(
+            name.clone(),
+            state.and_then(|s| known_version(&s.version)),
+            repo,
+        )
     }
 }
 
@@ -123,23 +152,25 @@ pub(crate) fn check_consistency(state: &State) -> Result<(), GenerateError> {
 }
 
 /// The pkgbases x86_64 has (arch-specific) and the target lacks.
-pub(crate) fn missing_packages(world: &World<'_>) -> Vec<MissingPackage> {
+pub(crate) fn missing_packages(world: &World<'_>) -> Result<Vec<MissingPackage>, GenerateError> {
     let target = target_versions(world.target);
     world
         .state
         .entries()
         .filter(|s| !s.any && !target.contains_key(s.pkgbase.as_str()))
         .map(|s| {
-            let entry = entry_from_state(s, world.x86, None);
-            MissingPackage {
+            // Only names and versions are listed: the relations, and so their warnings, do
+            // not matter here.
+            let entry = entry_from_state(s, world.x86, None, &mut |_| {})?;
+            Ok(MissingPackage {
                 blacklisted: world
                     .blacklist
-                    .is_blacklisted(&entry.name, entry.pkgnames.iter().map(String::as_str)),
-                pkgbase: entry.name,
-                version: entry.version,
-                repo: entry.repo,
-                pkgnames: entry.pkgnames,
-            }
+                    .is_blacklisted(&entry.name, entry.pkgnames.iter().map(PkgName::as_str)),
+                pkgbase: entry.name.to_string(),
+                version: entry.version_text().to_owned(),
+                repo: entry.repo.to_string(),
+                pkgnames: entry.pkgnames.iter().map(ToString::to_string).collect(),
+            })
         })
         .collect()
 }
@@ -183,10 +214,14 @@ pub(crate) fn select(
             let name = PkgName::new(raw).map_err(|e| GenerateError::BadName(e.to_string()))?;
             let candidate = if options.aur || options.local {
                 let state = world.state.get(&name).filter(|s| !s.any);
-                let repo = state.map_or("extra", |s| s.repo.as_str());
+                let repo = state.map_or(Ok(Repo::Extra), |s| Repo::new(&s.repo))?;
                 let mut entry = bare_entry(&name, repo, state, target.get(name.as_str()).copied());
-                entry.use_aur = options.aur;
-                entry.use_local = options.local;
+                // `--local` wins over `--aur`, as it always did when fetching.
+                entry.source = if options.local {
+                    Source::Local
+                } else {
+                    Source::Aur
+                };
                 Candidate {
                     entry,
                     origin: Origin::Named,
@@ -199,8 +234,11 @@ pub(crate) fn select(
                     state,
                     world.x86,
                     target.get(state.pkgbase.as_str()).copied(),
-                );
-                entry.force_latest = options.use_latest;
+                    warn,
+                )?;
+                if options.use_latest {
+                    entry.source = Source::Latest;
+                }
                 Candidate {
                     state_commit: Some(state.commit.clone()),
                     entry,
@@ -231,10 +269,12 @@ pub(crate) fn select(
                 ));
                 continue;
             }
-            let mut entry = entry_from_state(state, world.x86, arm);
-            entry.force_latest = options.use_latest;
+            let mut entry = entry_from_state(state, world.x86, arm, warn)?;
+            if options.use_latest {
+                entry.source = Source::Latest;
+            }
             chosen.insert(
-                entry.name.clone(),
+                entry.name.to_string(),
                 Candidate {
                     entry,
                     origin,
@@ -250,7 +290,7 @@ pub(crate) fn select(
         let names = candidate.entry.pkgnames.clone();
         if let Some(reason) = world
             .blacklist
-            .reason(&candidate.entry.name, names.iter().map(String::as_str))
+            .reason(&candidate.entry.name, names.iter().map(PkgName::as_str))
         {
             candidate.skip(reason);
         }

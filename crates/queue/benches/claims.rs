@@ -74,8 +74,8 @@ fn work_jobs(archive: &Path) -> Result<Vec<WorkJob>, String> {
             Ok(WorkJob {
                 job: NewJob {
                     key: key(job),
-                    version: entries[job.list_index].version.clone(),
-                    repo: entries[job.list_index].repo.clone(),
+                    version: entries[job.list_index].version_text().to_owned(),
+                    repo: entries[job.list_index].repo.to_string(),
                     state: JobState::Queued,
                     reason: None,
                 },

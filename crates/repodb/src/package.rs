@@ -383,15 +383,14 @@ pub fn optdepend_relation(optdepend: &str) -> &str {
 /// Splits a provision into the provided name and its version: `libfoo.so=5-64` gives
 /// `("libfoo.so", Some("5-64"))`, `sh` gives `("sh", None)`, `nginx=` gives `("nginx", Some(""))`.
 ///
-/// Like libalpm, any comparison operator separates name and version; only `=` is meaningful
-/// in a provision.
+/// The text is read by the one relation parser ([`archport_vercmp::split_relation`]); like
+/// libalpm, any comparison operator separates name and version, since only `=` is
+/// meaningful in a provision. A provision that does not parse provides nothing (the policy
+/// on `Relation`): it gives the empty name, which no relation asks for.
 pub fn split_provision(provision: &str) -> (&str, Option<&str>) {
-    match provision.find(['<', '>', '=']) {
-        Some(at) => {
-            let version = provision[at..].trim_start_matches(['<', '>', '=']);
-            (&provision[..at], Some(version))
-        }
-        None => (provision, None),
+    match archport_vercmp::split_relation(provision) {
+        Ok((name, constraint)) => (name, constraint.map(|(_, version)| version)),
+        Err(_) => ("", None),
     }
 }
 
@@ -467,6 +466,10 @@ mod tests {
         );
         assert_eq!(split_provision("sh"), ("sh", None));
         assert_eq!(split_provision("nginx="), ("nginx", Some("")));
+        assert_eq!(split_provision("odd>=1"), ("odd", Some("1")));
+        // Under the Relation policy a provision that does not parse provides nothing.
+        assert_eq!(split_provision("a=>1"), ("", None));
+        assert_eq!(split_provision(">=1"), ("", None));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use archport_buildlist::{BuildList, Entry};
+use archport_buildlist::{BuildList, CycleStage, Entry};
 use archport_vercmp::{Relation, satisfies};
 
 /// One build step to run: an entry of the build list with `skip == 0`.
@@ -14,8 +14,8 @@ pub struct Job {
     pub id: usize,
     /// The pkgbase built.
     pub pkgbase: String,
-    /// The entry's `cycle_stage`: `Some(1)`/`Some(2)` for the two builds of a package built
-    /// twice.
+    /// The entry's `cycle_stage` as the queue numbers it: `Some(1)`/`Some(2)` for the two
+    /// builds of a package built twice.
     pub cycle_stage: Option<u8>,
     /// The jobs that must be built first, ascending; each has a smaller id.
     pub deps: Vec<usize>,
@@ -55,14 +55,14 @@ pub fn jobs_from_list(list: &BuildList) -> Vec<Job> {
 ///
 /// Relations provided only by entries after `i` are the edges generate-build-list relaxed to
 /// break cycles, and relations provided by nothing in the list are served by the target
-/// repos: neither makes `i` wait. Relations that do not parse constrain nothing
-/// (generate-build-list ignores them the same way).
+/// repos: neither makes `i` wait. Relations arrive parsed (see [`Relation`] for the policy
+/// on those that do not parse).
 pub fn jobs_from_entries(entries: &[Entry]) -> Vec<Job> {
     let providers = Providers::new(entries);
     let mut job_of: Vec<Option<usize>> = vec![None; entries.len()];
     let mut jobs = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
-        if entry.skip != 0 {
+        if entry.skipped() {
             continue;
         }
         let id = jobs.len();
@@ -70,21 +70,13 @@ pub fn jobs_from_entries(entries: &[Entry]) -> Vec<Job> {
         // Per provider pkgbase, its latest step before `i`.
         let mut latest: BTreeMap<&str, usize> = BTreeMap::new();
         let mut skipped = BTreeSet::new();
-        for text in entry
-            .depends
-            .iter()
-            .chain(&entry.makedepends)
-            .chain(&entry.checkdepends)
-        {
-            let Ok(relation) = text.parse::<Relation>() else {
-                continue;
-            };
-            let found = providers.before(&relation, i);
+        for relation in entry.build_relations() {
+            let found = providers.before(relation, i);
             if found.is_empty() {
-                for j in providers.skipped(&relation) {
+                for j in providers.skipped(relation) {
                     skipped.insert(SkippedProvider {
-                        relation: text.clone(),
-                        pkgbase: entries[j].name.clone(),
+                        relation: relation.to_string(),
+                        pkgbase: entries[j].name.to_string(),
                         list_index: j,
                     });
                 }
@@ -94,10 +86,10 @@ pub fn jobs_from_entries(entries: &[Entry]) -> Vec<Job> {
                 *step = (*step).max(j);
             }
         }
-        if entry.cycle_stage == Some(2)
+        if entry.cycle_stage == Some(CycleStage::Second)
             && let Some(first) = entries[..i]
                 .iter()
-                .rposition(|e| e.skip == 0 && e.name == entry.name)
+                .rposition(|e| !e.skipped() && e.name == entry.name)
         {
             latest.insert(entry.name.as_str(), first);
         }
@@ -106,8 +98,8 @@ pub fn jobs_from_entries(entries: &[Entry]) -> Vec<Job> {
         deps.dedup();
         jobs.push(Job {
             id,
-            pkgbase: entry.name.clone(),
-            cycle_stage: entry.cycle_stage,
+            pkgbase: entry.name.to_string(),
+            cycle_stage: entry.cycle_stage.map(CycleStage::number),
             deps,
             list_index: i,
             skipped_providers: skipped.into_iter().collect(),
@@ -141,21 +133,20 @@ impl<'a> Providers<'a> {
     fn new(entries: &'a [Entry]) -> Providers<'a> {
         let mut by_name: HashMap<&'a str, Vec<Offer<'a>>> = HashMap::new();
         for (i, entry) in entries.iter().enumerate() {
-            let skipped = entry.skip != 0;
+            let skipped = entry.skipped();
             for name in &entry.pkgnames {
                 by_name.entry(name).or_default().push(Offer {
                     entry: i,
                     via: Via::Pkgname,
-                    version: Some(&entry.version),
+                    version: entry.version.as_deref(),
                     skipped,
                 });
             }
             for provision in &entry.provides {
-                let (name, version) = split_provision(provision);
-                by_name.entry(name).or_default().push(Offer {
+                by_name.entry(&provision.name).or_default().push(Offer {
                     entry: i,
                     via: Via::Provision,
-                    version,
+                    version: provision.provided_version(),
                     skipped,
                 });
             }
@@ -194,34 +185,5 @@ impl<'a> Providers<'a> {
             .filter(|o| o.skipped && satisfies(relation, &relation.name, o.version))
             .map(|o| o.entry)
             .collect()
-    }
-}
-
-/// A provision's name and version: `libfoo.so=1-64` gives `("libfoo.so", Some("1-64"))`,
-/// `sh` gives `("sh", None)`. Provisions only use `=`; anything after another operator is
-/// no version pacman would accept, so it is ignored.
-fn split_provision(provision: &str) -> (&str, Option<&str>) {
-    match provision.split_once('=') {
-        Some((name, version)) if !name.contains(['<', '>']) => (name, Some(version)),
-        _ => (
-            provision.split(['<', '>', '=']).next().unwrap_or(provision),
-            None,
-        ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn provisions_split_like_pacman() {
-        assert_eq!(
-            split_provision("libfoo.so=1-64"),
-            ("libfoo.so", Some("1-64"))
-        );
-        assert_eq!(split_provision("sh"), ("sh", None));
-        assert_eq!(split_provision("perl="), ("perl", Some("")));
-        assert_eq!(split_provision("bad>=1"), ("bad", None));
     }
 }

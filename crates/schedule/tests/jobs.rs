@@ -3,11 +3,16 @@
 
 #![allow(clippy::unwrap_used)]
 
-use archport_buildlist::{BuildList, Entry};
+use archport_buildlist::{BuildList, CycleStage, Entry, SkipReason};
 use archport_schedule::{Job, SkippedProvider, jobs_from_list};
+use archport_vercmp::Repo;
 
 fn entry(name: &str, version: &str) -> Entry {
-    Entry::new(name, version, "extra")
+    Entry::new(
+        name.parse().unwrap(),
+        Some(version.parse().unwrap()),
+        Repo::Extra,
+    )
 }
 
 fn with(mut e: Entry, f: impl FnOnce(&mut Entry)) -> Entry {
@@ -15,8 +20,11 @@ fn with(mut e: Entry, f: impl FnOnce(&mut Entry)) -> Entry {
     e
 }
 
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
+fn strings<T: std::str::FromStr>(items: &[&str]) -> Vec<T>
+where
+    T::Err: std::fmt::Debug,
+{
+    items.iter().map(|s| s.parse().unwrap()).collect()
 }
 
 /// The list, in order (list index: job id):
@@ -32,7 +40,7 @@ fn list() -> BuildList {
         }),
         // 2: skipped, in the middle: no job
         with(entry("oldssl", "1.1-1"), |e| {
-            e.skip = 1;
+            e.skip = Some(SkipReason::new("test"));
             e.provides = strings(&["libssl.so=1.1-64", "libz.so=1-64"]);
         }),
         // 3: job 2, an old version that does not meet `openssl-compat>=2`
@@ -55,7 +63,7 @@ fn list() -> BuildList {
         with(entry("freetype2", "2.13-1"), |e| {
             e.depends = strings(&["zlib", "harfbuzz"]);
             e.cycle_group = Some(1);
-            e.cycle_stage = Some(1);
+            e.cycle_stage = Some(CycleStage::First);
         }),
         // 9: job 8
         with(entry("harfbuzz", "9.0-1"), |e| {
@@ -66,7 +74,7 @@ fn list() -> BuildList {
         with(entry("freetype2", "2.13-1"), |e| {
             e.depends = strings(&["zlib", "harfbuzz"]);
             e.cycle_group = Some(1);
-            e.cycle_stage = Some(2);
+            e.cycle_stage = Some(CycleStage::Second);
         }),
         // 11: job 10
         with(entry("app", "1.0-1"), |e| {
@@ -77,14 +85,15 @@ fn list() -> BuildList {
                 "libssl.so",
                 "not-in-the-list",
                 "java-runtime>=21",
-                "<bad relation",
+                // No "<bad relation" here any more: reading the list rejects it (the
+                // Relation policy), so a job never sees one.
             ]);
             e.makedepends = strings(&["sh", "bash"]);
             e.checkdepends = strings(&["java-runtime", "glibc"]);
         }),
         // 12: skipped at the end, as generate-build-list lists skipped entries
         with(entry("libfancy", "3.0-1"), |e| {
-            e.skip = 1;
+            e.skip = Some(SkipReason::new("test"));
             e.provides = strings(&["libfancy.so=3-64"]);
         }),
         // 13: job 11

@@ -1,4 +1,5 @@
-//! pacman's version ordering, validated package names, and dependency relations.
+//! The typed domain's base: pacman's version ordering, validated package names, versions,
+//! repositories, and dependency relations.
 //!
 //! Everything that compares versions or decides whether a package satisfies a
 //! dependency goes through this crate, so that archport orders versions exactly
@@ -7,7 +8,13 @@
 mod name;
 mod order;
 mod relation;
+mod repo;
+mod version;
 
-pub use name::{NameError, PkgName};
-pub use order::{Version, tag_for_version, vercmp};
-pub use relation::{Op, Relation, RelationError, satisfies};
+pub use name::{NameError, PkgBase, PkgName};
+pub use order::{tag_for_version, vercmp};
+pub use relation::{
+    Op, Relation, RelationError, SplitRelation, parse_relations, satisfies, split_relation,
+};
+pub use repo::{Repo, RepoError};
+pub use version::{Version, VersionError};

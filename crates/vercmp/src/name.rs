@@ -11,6 +11,14 @@ use std::str::FromStr;
 #[serde(transparent)]
 pub struct PkgName(String);
 
+/// A pkgbase: the same type as [`PkgName`], not a distinct one.
+///
+/// pacman, makepkg and devtools check both with the same rule, and a pkgbase is compared
+/// with pkgnames constantly (a split package named like its base, `BASE` absent meaning
+/// `NAME`, providers looked up by either); a separate type would add a conversion at each of
+/// those places and catch no mistake the field names do not already show.
+pub type PkgBase = PkgName;
+
 /// A string that is not a valid package name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid package name {name:?}: {reason}")]
@@ -59,7 +67,26 @@ impl FromStr for PkgName {
 
 impl fmt::Display for PkgName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
+    }
+}
+
+impl std::ops::Deref for PkgName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for PkgName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for PkgName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 

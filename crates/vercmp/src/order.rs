@@ -1,7 +1,6 @@
 //! `alpm_pkg_vercmp` and `rpmvercmp`, ported from pacman's `lib/libalpm/version.c`.
 
 use std::cmp::Ordering;
-use std::fmt;
 
 /// Compares two full package versions (`[epoch:]pkgver[-pkgrel]`) exactly as pacman's
 /// `vercmp` does: epoch first, then pkgver, then pkgrel, the latter only when both sides
@@ -134,46 +133,6 @@ pub fn tag_for_version(version: &str) -> String {
     version.replacen(':', "-", 1).replace('~', ".")
 }
 
-/// A full package version (`[epoch:]pkgver-pkgrel`) ordered by [`vercmp`].
-///
-/// Equality is textual while ordering follows pacman, so `1.0` and `1_0` are distinct
-/// values that compare `Equal`; use `vercmp` directly where that distinction matters.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Version(pub String);
-
-impl Version {
-    /// The version text as written.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl PartialOrd for Version {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Version {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Break pacman's ties textually so that `Ord` stays consistent with `Eq`.
-        vercmp(&self.0, &other.0).then_with(|| self.0.cmp(&other.0))
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<&str> for Version {
-    fn from(s: &str) -> Self {
-        Version(s.to_owned())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,14 +209,5 @@ mod tests {
         assert_eq!(tag_for_version("1:2.0~rc1-1"), "1-2.0.rc1-1");
         assert_eq!(tag_for_version("9.1.1734-1"), "9.1.1734-1");
         assert_eq!(tag_for_version("2:1:0-1"), "2-1:0-1");
-    }
-
-    #[test]
-    fn version_ord_consistent_with_eq() {
-        let a = Version::from("1.0");
-        let b = Version::from("1_0");
-        assert_eq!(vercmp("1.0", "1_0"), Equal);
-        assert_ne!(a.cmp(&b), Equal);
-        assert!(Version::from("1:1.0-1") > Version::from("2.0-1"));
     }
 }

@@ -11,7 +11,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::error::Error;
 
-use archport_buildlist::Entry;
+use archport_buildlist::{CycleStage, Entry};
 use archport_plan::graph::{DepGraph, EdgeKind};
 use archport_plan::order::{BuildOrder, build_order};
 use archport_schedule::{Job, jobs_from_entries};
@@ -72,30 +72,48 @@ pub fn entries_of(
         let info = by_pkgbase
             .get(step.pkgbase.as_str())
             .ok_or_else(|| format!("step {} has no .SRCINFO", step.pkgbase))?;
-        let needs = |kind: EdgeKind| -> Vec<String> {
-            info.needs
-                .iter()
-                .filter(|(k, _)| *k == kind)
-                .map(|(_, name)| name.clone())
-                .collect()
+        let needs = |kind: EdgeKind| {
+            parsed(
+                info.needs
+                    .iter()
+                    .filter(|(k, _)| *k == kind)
+                    .map(|(_, name)| name.as_str()),
+            )
         };
         entries.push(Entry {
-            pkgnames: info.pkgnames.clone(),
-            arm_version: target_has_version.then(|| "0-1".into()),
-            depends: needs(EdgeKind::Depends),
-            makedepends: needs(EdgeKind::Makedepends),
-            checkdepends: needs(EdgeKind::Checkdepends),
-            provides: info.provides.clone(),
+            pkgnames: parsed(info.pkgnames.iter().map(String::as_str))?,
+            arm_version: target_has_version.then(|| "0-1".parse()).transpose()?,
+            depends: needs(EdgeKind::Depends)?,
+            makedepends: needs(EdgeKind::Makedepends)?,
+            checkdepends: needs(EdgeKind::Checkdepends)?,
+            provides: parsed(info.provides.iter().map(String::as_str))?,
             build_stage: order
                 .packages
                 .get(&step.pkgbase)
                 .map_or(0, |p| p.build_stage),
             cycle_group: step.cycle_group,
-            cycle_stage: step.cycle_stage,
-            ..Entry::new(&info.pkgbase, "1-1", &info.repo)
+            cycle_stage: step
+                .cycle_stage
+                .map(CycleStage::try_from)
+                .transpose()
+                .map_err(|n| format!("cycle_stage {n}"))?,
+            ..Entry::new(
+                info.pkgbase.parse()?,
+                Some("1-1".parse()?),
+                info.repo.parse()?,
+            )
         });
     }
     Ok(entries)
+}
+
+/// Parses each text as a `T` (a name, a relation); the real data holds no bad one.
+fn parsed<'a, T>(texts: impl Iterator<Item = &'a str>) -> Result<Vec<T>, Box<dyn Error>>
+where
+    T: std::str::FromStr,
+    T::Err: Error + 'static,
+{
+    texts.map(|t| t.parse().map_err(Into::into)).collect()
 }
 
 /// Checks the jobs against the order; returns the number of kept edges.
