@@ -28,6 +28,7 @@ cache = "cache"
 fn local_config(base: &Path) -> Config {
     config(
         base,
+        // Relative to the config file, like every path.
         "[upload]\nbackend = \"local\"\nlocal_dir = \"repo\"\n",
     )
 }
@@ -208,7 +209,7 @@ async fn local_upload_copies_and_adds_to_the_database() {
     let b = base.path();
     let uploader = Uploader::from_config(&local_config(b));
     let dir = uploader.local_repo_dir("core-testing").unwrap();
-    assert_eq!(dir, b.join("work/repo/core-testing/os/aarch64"));
+    assert_eq!(dir, b.join("repo/core-testing/os/aarch64"));
     let files = vec![package(b, "zlib", "1:1.3.1-2")];
     let cmds = uploader.upload_cmds(&files, "core").unwrap();
     assert_eq!(
@@ -271,7 +272,7 @@ async fn a_package_repo_add_rejects_is_an_error_naming_it() {
         .await
         .unwrap_err()
         .to_string();
-    let dir = b.join("work/repo/core-testing/os/aarch64");
+    let dir = b.join("repo/core-testing/os/aarch64");
     assert!(
         err.starts_with(&format!(
             "{}: `cd {d} && repo-add {d}/core-testing.db.tar.gz {d}/broken-1.0-1-aarch64.pkg.tar.gz`: exit status",
