@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 pub use carch::{carch_from_makepkg_conf, makepkg_conf_value};
 pub use model::{
-    Bootstrap, Config, DEFAULT_STAGE1, DEFAULT_STAGE2, Paths, Sources, Target, Tools, Upload,
-    UploadBackend, X86, db_url, repo_of_db_url,
+    Bootstrap, Config, DEFAULT_STAGE1, DEFAULT_STAGE2, Limits, Paths, Sources, Target, Tools,
+    Upload, UploadBackend, X86, db_url, repo_of_db_url,
 };
 pub use overrides::Overrides;
 pub use workdir::Workdir;

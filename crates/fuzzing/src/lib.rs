@@ -53,9 +53,7 @@ pub fn repodb_desc(data: &[u8]) {
     builder
         .append_data(&mut header, "pkg-1-1/desc", data)
         .expect("appending to a Vec cannot fail");
-    let archive = builder
-        .into_inner()
-        .expect("finishing a Vec cannot fail");
+    let archive = builder.into_inner().expect("finishing a Vec cannot fail");
     match archport_repodb::read_db_bytes(&archive, "fuzz.db", "core") {
         Ok(packages) => assert_eq!(packages.len(), 1, "one directory, one package"),
         Err(error) => assert_one_line(&error.to_string()),
@@ -112,7 +110,11 @@ pub fn state_file(data: &[u8]) {
     match archport_state::State::read(root.path(), &["core"], "x86_64") {
         Ok(state) => {
             for entry in state.entries() {
-                assert_eq!(entry.pkgbase.as_str(), name, "pkgbase differs from file name");
+                assert_eq!(
+                    entry.pkgbase.as_str(),
+                    name,
+                    "pkgbase differs from file name"
+                );
             }
         }
         Err(error) => assert_one_line(&error.to_string()),

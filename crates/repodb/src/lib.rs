@@ -22,6 +22,7 @@ mod desc;
 mod download;
 mod error;
 mod index;
+mod limits;
 mod load;
 mod package;
 mod tar_header;
@@ -31,6 +32,7 @@ pub use download::{
 };
 pub use error::{DbError, DbErrorKind};
 pub use index::{Index, PkgBase, Provider};
+pub use limits::Limits;
 pub use load::{DbFile, load_dbs, read_db, read_db_bytes, read_db_file};
 pub use package::{
     ListField, Package, PackageFields, PackageTooLarge, StrList, optdepend_relation,
