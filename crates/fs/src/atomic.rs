@@ -201,7 +201,7 @@ mod tests {
             std::fs::write(path, b"x").unwrap();
         }
         let removed = remove_stale_temps(dir.path()).unwrap();
-        assert_eq!(removed, [stale.clone()]);
+        assert_eq!(removed, std::slice::from_ref(&stale));
         assert!(!stale.exists() && own.temp_path().exists() && live.exists() && other.exists());
         assert!(
             remove_stale_temps(&dir.path().join("missing"))

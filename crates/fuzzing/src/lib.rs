@@ -12,8 +12,11 @@ use std::str::FromStr;
 
 use archport_vercmp::{PkgName, Relation, vercmp};
 
+/// The body of one fuzz target: panics when the input breaks an invariant.
+pub type Target = fn(&[u8]);
+
 /// Every target by the name of its `fuzz/fuzz_targets/<name>.rs` and corpus directory.
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+pub const TARGETS: [(&str, Target); 7] = [
     ("repodb_archive", repodb_archive),
     ("repodb_desc", repodb_desc),
     ("srcinfo", srcinfo),

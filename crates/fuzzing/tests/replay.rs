@@ -11,7 +11,9 @@ fn inputs(kind: &str, target: &str) -> Vec<PathBuf> {
     let Ok(read) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };
-    let mut files: Vec<PathBuf> = read.map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = read
+        .map(|e| e.expect("readable corpus directory").path())
+        .collect();
     files.sort();
     files
 }

@@ -1,6 +1,8 @@
 //! Issue 11, points 4 and 5: a hostile database costs one error line naming the archive and
 //! the limit, never the machine's memory or minutes of parsing.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 mod common;
 
 use archport_repodb::{DbErrorKind, DbFile, Limits, read_db_bytes, read_db_file};
