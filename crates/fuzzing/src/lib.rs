@@ -68,9 +68,11 @@ pub fn srcinfo(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match archport_pkgsrc::parse_srcinfo(text, "aarch64", Path::new("fuzz/.SRCINFO")) {
-        Ok(info) => assert!(!info.pkgnames.is_empty(), "a .SRCINFO read has packages"),
-        Err(error) => assert_one_line(&error.to_string()),
+    // A file read may list no package for aarch64 (every pkgname restricts `arch`), so the
+    // check is on errors only.
+    if let Err(error) = archport_pkgsrc::parse_srcinfo(text, "aarch64", Path::new("fuzz/.SRCINFO"))
+    {
+        assert_one_line(&error.to_string());
     }
 }
 
