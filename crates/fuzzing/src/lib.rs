@@ -106,7 +106,12 @@ pub fn state_file(data: &[u8]) {
     let name = if name.is_empty() || name.contains(['/', '\0']) || name == "." || name == ".." {
         "pkg".to_owned()
     } else {
-        name.chars().take(200).collect()
+        // File names are at most 255 bytes.
+        let mut short = String::new();
+        for c in name.chars().take_while(|_| short.len() < 200) {
+            short.push(c);
+        }
+        short
     };
     let root = tempfile::tempdir().expect("temporary directory");
     let dir = root.path().join("core-x86_64");
