@@ -108,7 +108,10 @@ pub fn state_file(data: &[u8]) {
     } else {
         // File names are at most 255 bytes.
         let mut short = String::new();
-        for c in name.chars().take_while(|_| short.len() < 200) {
+        for c in name.chars() {
+            if short.len() >= 200 {
+                break;
+            }
             short.push(c);
         }
         short
