@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 pub use carch::{carch_from_makepkg_conf, makepkg_conf_value};
 pub use model::{
-    Bootstrap, Build, Config, DEFAULT_MIN_FREE_SPACE_GIB, DEFAULT_STAGE1, DEFAULT_STAGE2, Paths,
-    Sources, Target, Tools, Upload, UploadBackend, X86, db_url, repo_of_db_url,
+    Bootstrap, Build, Config, DEFAULT_MIN_FREE_SPACE_GIB, DEFAULT_STAGE1, DEFAULT_STAGE2, Limits,
+    Paths, Sources, Target, Tools, Upload, UploadBackend, X86, db_url, repo_of_db_url,
 };
 pub use overrides::Overrides;
 pub use workdir::Workdir;
@@ -109,7 +109,12 @@ impl Config {
     /// Parses config text; `path` names it in errors, `base` anchors relative paths.
     pub fn from_toml(text: &str, path: &Path, base: &Path) -> Result<Config, ConfigError> {
         let raw: model::RawConfig = toml::from_str(text).map_err(|e| {
-            let mut message = e.message().trim().replace('\n', " ");
+            let mut message: String = e
+                .message()
+                .trim()
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
             let mut line = String::new();
             if let Some(span) = e.span() {
                 let start = span.start.min(text.len());
@@ -117,8 +122,14 @@ impl Config {
                 // Quote the offending line so that value errors name their key too.
                 let begin = text[..start].rfind('\n').map_or(0, |i| i + 1);
                 let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-                let source_line = text[begin..end].trim();
-                if !source_line.is_empty() && !message.contains(source_line) {
+                // A stray carriage return or other control character would break the
+                // one-line error; show it as `?`.
+                let source_line: String = text[begin..end]
+                    .trim()
+                    .chars()
+                    .map(|c| if c.is_control() { '?' } else { c })
+                    .collect();
+                if !source_line.is_empty() && !message.contains(&source_line) {
                     message = format!("{message} (in `{source_line}`)");
                 }
             }

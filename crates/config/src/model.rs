@@ -30,6 +30,8 @@ pub struct Config {
     pub bootstrap: Bootstrap,
     /// Settings of the chroot builds.
     pub build: Build,
+    /// What a mirror may make us download and hold.
+    pub limits: Limits,
     /// The file this came from, or `None` for the built-in defaults.
     pub file: Option<PathBuf>,
     /// The directory relative paths were resolved against.
@@ -144,6 +146,34 @@ pub struct Build {
 
 /// The default of `[build] min_free_space_gib`.
 pub const DEFAULT_MIN_FREE_SPACE_GIB: u64 = 20;
+/// Caps on one sync database, so that a hostile or broken mirror costs an error line rather
+/// than the machine's memory or the night (`[limits]`; all must be above zero).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest download (and cached database file), in MiB.
+    pub max_download_mib: u64,
+    /// Largest decompressed database, in MiB.
+    pub max_db_mib: u64,
+    /// Largest single entry of a database, in KiB.
+    pub max_entry_kib: u64,
+    /// Most entries in one package directory of a database.
+    pub max_entries_per_package: u64,
+    /// Longest one download may take, in seconds, however slowly the bytes come.
+    pub download_timeout_secs: u64,
+}
+
+impl Default for Limits {
+    /// Generous: the real `extra.db` is 8 MiB compressed, 32 MiB of tar.
+    fn default() -> Self {
+        Limits {
+            max_download_mib: 256,
+            max_db_mib: 1024,
+            max_entry_kib: 16 * 1024,
+            max_entries_per_package: 1000,
+            download_timeout_secs: 600,
+        }
+    }
+}
 
 /// The default first bootstrap stage.
 pub const DEFAULT_STAGE1: [&str; 8] = [
@@ -181,12 +211,62 @@ pub(crate) struct RawConfig {
     bootstrap: RawBootstrap,
     #[serde(default)]
     build: RawBuild,
+    #[serde(default)]
+    limits: RawLimits,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawBuild {
     min_free_space_gib: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_download_mib: Option<u64>,
+    max_db_mib: Option<u64>,
+    max_entry_kib: Option<u64>,
+    max_entries_per_package: Option<u64>,
+    download_timeout_secs: Option<u64>,
+}
+
+impl RawLimits {
+    /// The limits with defaults filled in; zero would refuse every database, so it is an error.
+    fn resolve(self, file: &Path) -> Result<Limits, ConfigError> {
+        let defaults = Limits::default();
+        let value = |v: Option<u64>, default: u64, key: &'static str| match v {
+            Some(0) => Err(ConfigError::Invalid {
+                path: file.to_owned(),
+                key,
+                message: "must be above zero".into(),
+            }),
+            v => Ok(v.unwrap_or(default)),
+        };
+        Ok(Limits {
+            max_download_mib: value(
+                self.max_download_mib,
+                defaults.max_download_mib,
+                "limits.max_download_mib",
+            )?,
+            max_db_mib: value(self.max_db_mib, defaults.max_db_mib, "limits.max_db_mib")?,
+            max_entry_kib: value(
+                self.max_entry_kib,
+                defaults.max_entry_kib,
+                "limits.max_entry_kib",
+            )?,
+            max_entries_per_package: value(
+                self.max_entries_per_package,
+                defaults.max_entries_per_package,
+                "limits.max_entries_per_package",
+            )?,
+            download_timeout_secs: value(
+                self.download_timeout_secs,
+                defaults.download_timeout_secs,
+                "limits.download_timeout_secs",
+            )?,
+        })
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -384,6 +464,7 @@ impl RawConfig {
             "bootstrap.stage2",
             file,
         )?;
+        let limits = self.limits.resolve(file)?;
         Ok(Config {
             arch,
             repos,
@@ -452,6 +533,7 @@ impl RawConfig {
                     .min_free_space_gib
                     .unwrap_or(DEFAULT_MIN_FREE_SPACE_GIB),
             },
+            limits,
             file: (file != Path::new("<defaults>")).then(|| file.to_owned()),
             base_dir: base.to_owned(),
         })

@@ -229,3 +229,28 @@ fn overrides_replace_paths_and_resolve_against_the_working_directory() {
     assert!(c.paths.blacklist_required);
     assert_eq!(c.workdir().root(), c.paths.workdir);
 }
+
+#[test]
+fn limits_have_defaults_and_are_known_keys() {
+    let base = Path::new("/w");
+    let file = Path::new("/w/archport.toml");
+    let c = Config::from_toml("", file, base).unwrap();
+    assert_eq!(c.limits, crate::Limits::default());
+    let text = "[limits]\nmax_download_mib = 16\nmax_db_mib = 64\nmax_entry_kib = 512\n\
+                max_entries_per_package = 10\ndownload_timeout_secs = 2\n";
+    let c = Config::from_toml(text, file, base).unwrap();
+    assert_eq!(
+        c.limits,
+        crate::Limits {
+            max_download_mib: 16,
+            max_db_mib: 64,
+            max_entry_kib: 512,
+            max_entries_per_package: 10,
+            download_timeout_secs: 2,
+        }
+    );
+    let err = Config::from_toml("[limits]\nmax_db_mib = 0\n", file, base).unwrap_err();
+    assert!(err.to_string().contains("limits.max_db_mib"), "{err}");
+    let err = Config::from_toml("[limits]\nmax_db_gib = 1\n", file, base).unwrap_err();
+    assert!(err.to_string().contains("max_db_gib"), "{err}");
+}

@@ -296,7 +296,18 @@ fn architectures(values: &[String]) -> Result<Architectures, String> {
     }
     values
         .iter()
-        .map(|v| SystemArchitecture::from_str(v).map_err(|err| format!("arch {v:?}: {err}")))
+        .map(|v| {
+            SystemArchitecture::from_str(v).map_err(|err| {
+                // alpm-types explains over several lines; an error is one line, so keep the
+                // line that says what is wrong.
+                let text = err.to_string();
+                let reason = text
+                    .lines()
+                    .find_map(|line| line.strip_prefix("error: "))
+                    .unwrap_or("not a valid architecture");
+                format!("arch {v:?}: {reason}")
+            })
+        })
         .collect::<Result<Vec<_>, _>>()
         .map(Architectures::Some)
 }

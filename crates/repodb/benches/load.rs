@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use archport_repodb::{DbFile, Index, load_dbs};
+use archport_repodb::{DbFile, Index, Limits, load_dbs};
 use criterion::{Criterion, criterion_group};
 
 fn files() -> Vec<DbFile> {
@@ -37,10 +37,10 @@ fn bench_load(c: &mut Criterion) {
     });
 
     group.bench_function("load_full_2024_core_extra", |b| {
-        b.iter(|| black_box(load_dbs(&files).unwrap().len()))
+        b.iter(|| black_box(load_dbs(&files, &Limits::default()).unwrap().len()))
     });
 
-    let packages = load_dbs(&files).unwrap();
+    let packages = load_dbs(&files, &Limits::default()).unwrap();
     group.bench_function("index_full_2024_core_extra", |b| {
         b.iter(|| black_box(Index::new(packages.clone()).len()))
     });

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use archport_repodb::{DbFile, Index, load_dbs};
+use archport_repodb::{DbFile, Index, Limits, load_dbs};
 
 fn main() -> ExitCode {
     let files: Vec<DbFile> = std::env::args_os()
@@ -24,7 +24,7 @@ fn main() -> ExitCode {
         eprintln!("usage: load_db <db file>...");
         return ExitCode::from(2);
     }
-    let packages = match load_dbs(&files) {
+    let packages = match load_dbs(&files, &Limits::default()) {
         Ok(packages) => packages,
         Err(error) => {
             eprintln!("error: {error}");

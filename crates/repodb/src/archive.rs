@@ -4,8 +4,8 @@
 //! The walker is incremental so that parsing can run while another thread is still
 //! decompressing: [`DbParser::feed`] takes whatever decompressed bytes are available and
 //! reports how many it is done with; the caller keeps the rest and appends the next chunk.
-//! Package directories are finished only once the next directory's header is seen, so a
-//! directory cut by a chunk boundary is simply parsed again with the next chunk.
+//! Package directories are finished only once the next directory's header is seen; the open
+//! directory keeps its `desc` text across chunks, so nothing is parsed twice.
 
 use std::sync::Arc;
 
@@ -13,6 +13,7 @@ use archport_vercmp::PkgName;
 
 use crate::desc::{RawFields, parse_desc};
 use crate::error::DbErrorKind;
+use crate::limits::Limits;
 use crate::package::{ARCH, BASE, FILENAME, NAME, Package, VERSION};
 use crate::tar_header::{
     BLOCK, DIRECTORY, GNU_LONG_LINK, GNU_LONG_NAME, PAX_GLOBAL, PAX_LOCAL, checksum_ok, entry_size,
@@ -22,7 +23,11 @@ use crate::tar_header::{
 /// Incremental reader of one database's tar stream.
 pub(crate) struct DbParser {
     repo: Arc<str>,
+    limits: Limits,
     packages: Vec<Package>,
+    /// The package directory being read; it stays open across calls to `feed`, so every
+    /// byte is looked at once however many chunks a directory spans.
+    open: Option<Group>,
     /// The last complete entry, for error messages.
     last_entry: Option<String>,
     /// The end-of-archive marker was read.
@@ -31,19 +36,23 @@ pub(crate) struct DbParser {
     offset: u64,
 }
 
-/// The package directory being read.
+/// The package directory being read: its name and the texts that make up its fields.
 struct Group {
-    /// Offset in the current buffer of its first header.
-    start: usize,
+    dir: String,
+    /// `desc` and `depends` contents in archive order, copied out of the chunk they came in.
+    texts: Vec<Vec<u8>>,
     has_desc: bool,
+    entries: u64,
 }
 
 impl DbParser {
-    /// A parser whose packages will say they come from `repo`.
-    pub fn new(repo: Arc<str>) -> DbParser {
+    /// A parser whose packages will say they come from `repo`, within `limits`.
+    pub fn new(repo: Arc<str>, limits: &Limits) -> DbParser {
         DbParser {
             repo,
+            limits: *limits,
             packages: Vec::new(),
+            open: None,
             last_entry: None,
             finished: false,
             offset: 0,
@@ -65,16 +74,15 @@ impl DbParser {
         self.last_entry.clone()
     }
 
-    /// Reads every package directory that `buf` holds completely and returns how many
-    /// leading bytes of `buf` are done with; the caller passes the rest again, followed by
-    /// more data. `eof` says no more data will come: then running out is a truncation.
+    /// Reads every entry that `buf` holds completely and returns how many leading bytes of
+    /// `buf` are done with; the caller passes the rest again, followed by more data. Only an
+    /// entry cut by the end of `buf` (and the pax/GNU headers before it) is passed again, so
+    /// the work is linear in the stream. `eof` says no more data will come: then running out
+    /// is a truncation.
     pub fn feed(&mut self, buf: &[u8], eof: bool) -> Result<usize, DbErrorKind> {
         if self.finished {
             return Ok(buf.len());
         }
-        let mut raw = RawFields::default();
-        let mut group: Option<Group> = None;
-        let mut group_dir = String::new();
         let mut name = String::new();
         let mut pos = 0;
         // Start of the pax/GNU headers that precede the next entry, and the name they give.
@@ -83,8 +91,8 @@ impl DbParser {
 
         while let Some(block) = buf.get(pos..pos + BLOCK) {
             if is_zero_block(block) {
-                if let Some(group) = &group {
-                    self.finish_group(&group_dir, group, &raw)?;
+                if let Some(group) = self.open.take() {
+                    self.finish_group(group)?;
                 }
                 self.finished = true;
                 return Ok(buf.len());
@@ -95,14 +103,21 @@ impl DbParser {
                     self.offset + pos as u64
                 )));
             }
-            let size = entry_size(block)
-                .and_then(|size| usize::try_from(size).ok())
-                .ok_or_else(|| {
-                    self.corrupt(format!(
-                        "invalid tar size field at offset {}",
-                        self.offset + pos as u64
-                    ))
-                })?;
+            let size = entry_size(block).ok_or_else(|| {
+                self.corrupt(format!(
+                    "invalid tar size field at offset {}",
+                    self.offset + pos as u64
+                ))
+            })?;
+            // An entry is held whole in the buffer: refuse a huge one before waiting for it.
+            if size > self.limits.max_entry_bytes {
+                return Err(DbErrorKind::EntryOverLimit {
+                    offset: self.offset + pos as u64,
+                    size,
+                    limit: self.limits.max_entry_bytes,
+                });
+            }
+            let size = usize::try_from(size).unwrap_or(usize::MAX);
             let data_start = pos + BLOCK;
             let data_end = size
                 .checked_next_multiple_of(BLOCK)
@@ -113,7 +128,7 @@ impl DbParser {
             }
             let data = &buf[data_start..data_start + size];
             let kind = typeflag(block);
-            let entry_start = *meta_start.get_or_insert(pos);
+            meta_start.get_or_insert(pos);
             pos = data_end;
             match kind {
                 PAX_LOCAL => {
@@ -151,21 +166,27 @@ impl DbParser {
             };
             // Top-level files belong to no package; ignore them.
             if !dir.is_empty() {
-                if group.is_none() || dir != group_dir {
-                    if let Some(done) = &group {
-                        self.finish_group(&group_dir, done, &raw)?;
+                if self.open.as_ref().is_none_or(|group| group.dir != dir) {
+                    if let Some(done) = self.open.take() {
+                        self.finish_group(done)?;
                     }
-                    raw.clear();
-                    group_dir.clear();
-                    group_dir.push_str(dir);
-                    group = Some(Group {
-                        start: entry_start,
+                    self.open = Some(Group {
+                        dir: dir.to_owned(),
+                        texts: Vec::new(),
                         has_desc: false,
+                        entries: 0,
                     });
                 }
-                if is_regular(kind) && (file == "desc" || file == "depends") {
-                    parse_desc(data, &mut raw);
-                    if let Some(group) = &mut group {
+                if let Some(group) = &mut self.open {
+                    group.entries += 1;
+                    if group.entries > self.limits.max_entries_per_package {
+                        return Err(DbErrorKind::TooManyEntries {
+                            dir: group.dir.clone(),
+                            limit: self.limits.max_entries_per_package,
+                        });
+                    }
+                    if is_regular(kind) && (file == "desc" || file == "depends") {
+                        group.texts.push(data.to_vec());
                         group.has_desc |= file == "desc";
                     }
                 }
@@ -180,10 +201,7 @@ impl DbParser {
                 after: self.last_entry.clone(),
             });
         }
-        let consumed = match &group {
-            Some(group) => group.start,
-            None => meta_start.unwrap_or(pos),
-        };
+        let consumed = meta_start.unwrap_or(pos);
         self.offset += consumed as u64;
         Ok(consumed)
     }
@@ -196,16 +214,16 @@ impl DbParser {
     }
 
     /// Turns the fields of a finished package directory into a [`Package`].
-    fn finish_group(
-        &mut self,
-        dir: &str,
-        group: &Group,
-        raw: &RawFields<'_>,
-    ) -> Result<(), DbErrorKind> {
+    fn finish_group(&mut self, group: Group) -> Result<(), DbErrorKind> {
+        let dir = group.dir.as_str();
         if !group.has_desc {
             return Err(DbErrorKind::MissingDesc {
                 dir: dir.to_owned(),
             });
+        }
+        let mut raw = RawFields::default();
+        for text in &group.texts {
+            parse_desc(text, &mut raw);
         }
         let entry = || format!("{dir}/desc");
         let required = |slot: usize, field: &'static str| {
@@ -269,7 +287,7 @@ mod tests {
     }
 
     fn parse_in_chunks(bytes: &[u8], chunk: usize) -> Vec<Package> {
-        let mut parser = DbParser::new(Arc::from("core"));
+        let mut parser = DbParser::new(Arc::from("core"), &Limits::default());
         let mut pending = Vec::new();
         for piece in bytes.chunks(chunk) {
             pending.extend_from_slice(piece);
@@ -295,7 +313,7 @@ mod tests {
     #[test]
     fn running_out_mid_archive_is_a_truncation_after_the_last_entry() {
         let bytes = archive();
-        let mut parser = DbParser::new(Arc::from("core"));
+        let mut parser = DbParser::new(Arc::from("core"), &Limits::default());
         let err = parser.feed(&bytes[..512 * 5], true).unwrap_err();
         assert_eq!(err.to_string(), "truncated archive after entry b-1-1/");
     }

@@ -16,16 +16,6 @@ pub(crate) struct RawFields<'a> {
     pub lists: [Vec<&'a [u8]>; LIST_COUNT],
 }
 
-impl RawFields<'_> {
-    /// Forgets every field, keeping the list capacity for the next package.
-    pub fn clear(&mut self) {
-        self.scalars = [None; SCALAR_COUNT];
-        for list in &mut self.lists {
-            list.clear();
-        }
-    }
-}
-
 /// Where the values following a key go.
 #[derive(Clone, Copy)]
 enum Slot {
@@ -123,8 +113,5 @@ mod tests {
         parse_desc(b"%DEPENDS%\nc\n\n%PROVIDES%\nd=1\n\n", &mut raw);
         assert_eq!(raw.lists[ListField::Depends as usize], [b"b", b"c"]);
         assert_eq!(raw.lists[ListField::Provides as usize], [b"d=1"]);
-        raw.clear();
-        assert!(raw.scalars[NAME].is_none());
-        assert!(raw.lists[ListField::Depends as usize].is_empty());
     }
 }

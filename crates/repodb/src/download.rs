@@ -2,10 +2,13 @@
 //! that an unchanged mirror costs one small `304 Not Modified` per database.
 //!
 //! Each URL has a fixed file name in the cache ([`cache_file_name`]) and a sidecar
-//! `<name>.meta` holding the `ETag` and `Last-Modified` the server sent. Files are written
-//! to a temporary name in the same directory and renamed, so an interrupted run leaves either
-//! the old copy or the new one, never half of one.
+//! `<name>.meta` holding the `ETag` and `Last-Modified` the server sent. A body is streamed
+//! to a temporary file in the same directory ([`archport_fs::AtomicFile`]) within the
+//! [`Limits`], read as a database, and only then renamed over the cached copy: an
+//! interrupted run or a mirror sending HTML or garbage leaves the last good copy in place.
+//! A temporary file left by a killed run is removed at the next run's start.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +16,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 
-use crate::load::DbFile;
+use crate::limits::Limits;
+use crate::load::{DbFile, read_db_file};
 
 /// Downloads running at once; a handful of databases per run, so this only guards against
 /// a configuration listing many.
@@ -88,6 +92,34 @@ pub enum DownloadError {
         /// The I/O error.
         error: std::io::Error,
     },
+    /// The body is larger than [`Limits::max_download_bytes`]; the cached copy is kept.
+    #[error("{url}: download exceeds the limit of {} MiB (limits.max_download_mib)", .limit >> 20)]
+    TooLarge {
+        /// The URL requested.
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The download took longer than [`Limits::download_timeout`]; the cached copy is kept.
+    #[error(
+        "{url}: download did not finish within {} s (limits.download_timeout_secs)",
+        .limit.as_secs()
+    )]
+    TimedOut {
+        /// The URL requested.
+        url: String,
+        /// The deadline.
+        limit: Duration,
+    },
+    /// The body is not a readable database (an HTML error page, a truncated file); the
+    /// cached copy is kept.
+    #[error("{url}: not a valid database, cached copy kept: {detail}")]
+    Invalid {
+        /// The URL requested.
+        url: String,
+        /// Why the database could not be read.
+        detail: String,
+    },
     /// Offline mode, and the cache holds no copy of this URL.
     #[error("{url}: offline and no cached copy at {}", path.display())]
     NotCached {
@@ -149,11 +181,13 @@ pub fn cache_file_name(url: &str) -> Result<String, DownloadError> {
 ///
 /// A cached copy with a validator is revalidated with `If-None-Match`/`If-Modified-Since`.
 /// With `offline`, nothing is requested and the cached copies are returned. The first
-/// failure in the order of `sources` is returned (the others still complete).
+/// failure in the order of `sources` is returned (the others still complete). Each download
+/// stays within `limits` and replaces its cached copy only once it reads as a database.
 pub async fn download_all(
     sources: &[DbSource],
     cache_dir: &Path,
     offline: bool,
+    limits: &Limits,
 ) -> Result<Vec<Downloaded>, DownloadError> {
     let jobs = sources
         .iter()
@@ -187,6 +221,17 @@ pub async fn download_all(
                 path: cache_dir.to_owned(),
                 error,
             })?;
+        // A run killed mid-download (SIGTERM, kill -9) could not remove its temporary file.
+        match archport_fs::remove_stale_temps(cache_dir) {
+            Ok(removed) => {
+                for path in removed {
+                    tracing::info!(path = %path.display(), "removed a stale temporary file");
+                }
+            }
+            Err(error) => {
+                tracing::warn!(dir = %cache_dir.display(), "cannot clean stale temporary files: {error}");
+            }
+        }
     }
     let client = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
@@ -199,10 +244,22 @@ pub async fn download_all(
     for (position, (source, path)) in jobs.into_iter().enumerate() {
         let client = client.clone();
         let permits = Arc::clone(&permits);
+        let limits = *limits;
         tasks.spawn(async move {
             // The semaphore is never closed, so acquiring cannot fail.
             let _permit = permits.acquire_owned().await;
-            let result = fetch(&client, &source.url, &path).await;
+            // Cancelling the fetch drops its temporary file, which removes it.
+            let result = tokio::time::timeout(
+                limits.download_timeout,
+                fetch(&client, &source, &path, &limits),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err(DownloadError::TimedOut {
+                    url: source.url.clone(),
+                    limit: limits.download_timeout,
+                })
+            });
             (
                 position,
                 result.map(|status| downloaded(source, path, status)),
@@ -286,12 +343,14 @@ async fn cached_validators(path: &Path) -> Option<Validators> {
     Some(Validators::parse(&text)).filter(|v| !v.is_empty())
 }
 
-/// Fetches `url` into `path`, conditionally when the cache has validators for it.
+/// Fetches the source's URL into `path`, conditionally when the cache has validators for it.
 async fn fetch(
     client: &reqwest::Client,
-    url: &str,
+    source: &DbSource,
     path: &Path,
+    limits: &Limits,
 ) -> Result<FetchStatus, DownloadError> {
+    let url = source.url.as_str();
     // Our message names the URL already.
     let request_error = |e: reqwest::Error| DownloadError::Request {
         url: url.to_owned(),
@@ -336,15 +395,48 @@ async fn fetch(
         let path = path.to_owned();
         move |error| DownloadError::Cache { url, path, error }
     };
-    // The whole database is held in memory (the largest, extra.db, is about 10 MB) so that
-    // the one atomic write of archport-fs puts it in place.
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(request_error)? {
-        body.extend_from_slice(&chunk);
+    let too_large = || DownloadError::TooLarge {
+        url: url.to_owned(),
+        limit: limits.max_download_bytes,
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > limits.max_download_bytes)
+    {
+        return Err(too_large());
     }
-    write_atomic(path.to_owned(), body)
-        .await
-        .map_err(cache_error(path))?;
+    let mut file = archport_fs::AtomicFile::create(path).map_err(cache_error(path))?;
+    let mut received: u64 = 0;
+    while let Some(chunk) = response.chunk().await.map_err(request_error)? {
+        received += chunk.len() as u64;
+        if received > limits.max_download_bytes {
+            return Err(too_large());
+        }
+        // Small writes into the page cache; the one sync is in `commit`, off these threads.
+        file.write_all(&chunk).map_err(cache_error(path))?;
+    }
+    let check = DbFile {
+        repo: source.repo.clone(),
+        path: file.temp_path().to_owned(),
+        url: Some(url.to_owned()),
+    };
+    let limits = *limits;
+    let url_owned = url.to_owned();
+    let path_owned = path.to_owned();
+    tokio::task::spawn_blocking(move || {
+        // The body must read as a database before it replaces the cached copy.
+        read_db_file(&check, &limits).map_err(|error| DownloadError::Invalid {
+            url: url_owned.clone(),
+            detail: error.kind.to_string(),
+        })?;
+        file.commit().map_err(|error| DownloadError::Cache {
+            url: url_owned,
+            path: path_owned,
+            error,
+        })
+    })
+    .await
+    .map_err(|e| DownloadError::Setup(e.to_string()))??;
 
     // The sidecar follows the file: a crash in between leaves old validators, which only
     // cost one unconditional download next time.

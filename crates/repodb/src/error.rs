@@ -88,12 +88,54 @@ pub enum DbErrorKind {
         /// The validation failure.
         error: archport_vercmp::NameError,
     },
+    /// The file is larger than [`crate::Limits::max_download_bytes`].
+    #[error("file is {size} bytes, over the limit of {} MiB (limits.max_download_mib)", mib(*.limit))]
+    FileOverLimit {
+        /// The file's size.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The decompressed stream is larger than [`crate::Limits::max_db_bytes`].
+    #[error("decompressed archive exceeds the limit of {} MiB (limits.max_db_mib)", mib(*.limit))]
+    DbOverLimit {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// One tar entry is larger than [`crate::Limits::max_entry_bytes`].
+    #[error(
+        "entry at offset {offset} is {size} bytes, over the limit of {} KiB (limits.max_entry_kib)",
+        .limit / 1024
+    )]
+    EntryOverLimit {
+        /// Stream offset of the entry's header.
+        offset: u64,
+        /// The size its header gives.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A package directory holds more than [`crate::Limits::max_entries_per_package`] entries.
+    #[error(
+        "package directory {dir}/ has more than {limit} entries (limits.max_entries_per_package)"
+    )]
+    TooManyEntries {
+        /// The directory's name.
+        dir: String,
+        /// The limit.
+        limit: u64,
+    },
     /// A package's text is larger than 4 GiB.
     #[error("entry {entry} is too large")]
     EntryTooLarge {
         /// The entry's path in the archive.
         entry: String,
     },
+}
+
+/// Bytes as whole MiB, for limits configured in MiB.
+fn mib(bytes: u64) -> u64 {
+    bytes >> 20
 }
 
 struct After<'a>(&'a Option<String>);

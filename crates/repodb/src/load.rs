@@ -9,6 +9,7 @@ use std::sync::mpsc;
 use crate::archive::DbParser;
 use crate::compression::{self, Compression};
 use crate::error::{DbError, DbErrorKind};
+use crate::limits::Limits;
 use crate::package::Package;
 
 /// Decompressed bytes handed from the decompressing thread to the parser at a time: small
@@ -43,29 +44,45 @@ impl DbFile {
 ///
 /// The compression (gzip, zstd, xz or none) is told by the file's first bytes, not its name.
 pub fn read_db(path: &Path, repo: &str) -> Result<Vec<Package>, DbError> {
-    read_db_file(&DbFile::new(repo, path))
+    read_db_file(&DbFile::new(repo, path), &Limits::default())
 }
 
 /// Reads a database held in memory; `source` names it in errors.
 pub fn read_db_bytes(bytes: &[u8], source: &str, repo: &str) -> Result<Vec<Package>, DbError> {
-    parse_archive(bytes, Arc::from(repo)).map_err(|kind| DbError::new(source, None, kind))
+    parse_archive(bytes, Arc::from(repo), &Limits::default())
+        .map_err(|kind| DbError::new(source, None, kind))
 }
 
-/// Reads one database file, naming its path and URL in errors.
-pub fn read_db_file(file: &DbFile) -> Result<Vec<Package>, DbError> {
+/// Reads one database file within `limits`, naming its path and URL in errors.
+pub fn read_db_file(file: &DbFile, limits: &Limits) -> Result<Vec<Package>, DbError> {
     let error = |kind| DbError::new(&file.path, file.url.as_deref(), kind);
-    let bytes = std::fs::read(&file.path).map_err(|e| error(DbErrorKind::Io(e)))?;
-    parse_archive(&bytes, Arc::from(file.repo.as_str())).map_err(error)
+    let bytes = read_capped(&file.path, limits.max_download_bytes).map_err(error)?;
+    parse_archive(&bytes, Arc::from(file.repo.as_str()), limits).map_err(error)
 }
 
-/// Reads several databases in parallel (one thread each) and returns their packages in the
-/// order of `files`, each database's in archive order; the first failure in that order is
-/// returned.
-pub fn load_dbs(files: &[DbFile]) -> Result<Vec<Package>, DbError> {
+/// Reads a whole file unless it is larger than `limit` bytes.
+fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, DbErrorKind> {
+    let file = std::fs::File::open(path).map_err(DbErrorKind::Io)?;
+    let mut bytes = Vec::new();
+    // One byte past the limit tells "too large" from "exactly the limit".
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(DbErrorKind::Io)?;
+    if bytes.len() as u64 > limit {
+        let size = std::fs::metadata(path).map_or(bytes.len() as u64, |m| m.len());
+        return Err(DbErrorKind::FileOverLimit { size, limit });
+    }
+    Ok(bytes)
+}
+
+/// Reads several databases in parallel (one thread each), each within `limits`, and returns
+/// their packages in the order of `files`, each database's in archive order; the first
+/// failure in that order is returned.
+pub fn load_dbs(files: &[DbFile], limits: &Limits) -> Result<Vec<Package>, DbError> {
     let results: Vec<Result<Vec<Package>, DbError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .iter()
-            .map(|file| scope.spawn(move || read_db_file(file)))
+            .map(|file| scope.spawn(move || read_db_file(file, limits)))
             .collect();
         handles
             .into_iter()
@@ -85,15 +102,24 @@ pub fn load_dbs(files: &[DbFile]) -> Result<Vec<Package>, DbError> {
 }
 
 /// Detects the compression and parses the archive, decompressing on a second thread.
-fn parse_archive(bytes: &[u8], repo: Arc<str>) -> Result<Vec<Package>, DbErrorKind> {
+pub(crate) fn parse_archive(
+    bytes: &[u8],
+    repo: Arc<str>,
+    limits: &Limits,
+) -> Result<Vec<Package>, DbErrorKind> {
     let compression = compression::detect(bytes)?;
-    let mut parser = DbParser::new(repo);
+    let mut parser = DbParser::new(repo, limits);
     let decoder = compression::decoder(compression, bytes).map_err(|e| DbErrorKind::Corrupt {
         after: None,
         detail: e.to_string(),
     })?;
     let Some(decoder) = decoder else {
         debug_assert_eq!(compression, Compression::None);
+        if bytes.len() as u64 > limits.max_db_bytes {
+            return Err(DbErrorKind::DbOverLimit {
+                limit: limits.max_db_bytes,
+            });
+        }
         parser.feed(bytes, true)?;
         return Ok(parser.into_packages());
     };
@@ -105,6 +131,7 @@ fn parse_archive(bytes: &[u8], repo: Arc<str>) -> Result<Vec<Package>, DbErrorKi
 
         let mut pending: Vec<u8> = Vec::new();
         let mut failure: Option<std::io::Error> = None;
+        let mut decompressed: u64 = 0;
         for message in chunk_rx {
             let chunk: Vec<u8> = match message {
                 Ok(chunk) => chunk,
@@ -113,6 +140,13 @@ fn parse_archive(bytes: &[u8], repo: Arc<str>) -> Result<Vec<Package>, DbErrorKi
                     break;
                 }
             };
+            // Returning drops the receiver, which stops the decompressing thread.
+            decompressed += chunk.len() as u64;
+            if decompressed > limits.max_db_bytes {
+                return Err(DbErrorKind::DbOverLimit {
+                    limit: limits.max_db_bytes,
+                });
+            }
             // Keep reading after the end marker: a damaged gzip/xz trailer shows up only there.
             if !parser.finished() {
                 if pending.is_empty() {

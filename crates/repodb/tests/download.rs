@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use archport_repodb::{
-    DbSource, DownloadError, Downloaded, FetchStatus, cache_file_name, db_url, download_all,
-    load_dbs,
+    DbSource, DownloadError, Downloaded, FetchStatus, Limits, cache_file_name, db_url,
+    download_all, load_dbs,
 };
 
 /// [`download_all`] on a runtime of the test's own, as a binary would run it.
@@ -28,7 +28,12 @@ fn download_all_blocking(
         .enable_all()
         .build()
         .unwrap()
-        .block_on(download_all(sources, cache_dir, offline))
+        .block_on(download_all(
+            sources,
+            cache_dir,
+            offline,
+            &Limits::default(),
+        ))
 }
 
 /// A file the server offers, with the validators it sends.
@@ -150,6 +155,9 @@ fn handle(mut stream: TcpStream, files: &Mutex<HashMap<String, Served>>, log: &M
     let if_none_match = headers.get("if-none-match").cloned();
     let if_modified_since = headers.get("if-modified-since").cloned();
     let served = files.lock().unwrap().get(&path).cloned();
+    if hostile(&mut stream, &path) {
+        return;
+    }
     let (status, extra_headers, body) = match served {
         _ if path == "/broken" => (500, String::new(), Vec::new()),
         None => (404, String::new(), b"not found".to_vec()),
@@ -203,6 +211,28 @@ fn handle(mut stream: TcpStream, files: &Mutex<HashMap<String, Served>>, log: &M
     response.push_str("\r\n");
     let _ = stream.write_all(response.as_bytes());
     let _ = stream.write_all(&body);
+}
+
+/// Answers the hostile paths: `/trickle` sends one byte of a 1000-byte body every 200 ms,
+/// `/endless` sends zeros without a length until the client hangs up. Returns whether the
+/// path was one of them.
+fn hostile(stream: &mut TcpStream, path: &str) -> bool {
+    let give_up = Instant::now() + Duration::from_secs(30);
+    match path {
+        "/trickle" => {
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
+            while Instant::now() < give_up && stream.write_all(b"x").is_ok() {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+        "/endless" => {
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+            let zeros = vec![0u8; 64 * 1024];
+            while Instant::now() < give_up && stream.write_all(&zeros).is_ok() {}
+        }
+        _ => return false,
+    }
+    true
 }
 
 fn sources(server: &Server, repos: &[&str]) -> Vec<DbSource> {
@@ -323,7 +353,7 @@ fn realdata_downloads_then_revalidates_with_etag() {
         real_db("multilib.db")
     );
     let files: Vec<_> = third.into_iter().map(|d| d.file).collect();
-    let packages = load_dbs(&files).unwrap();
+    let packages = load_dbs(&files, &Limits::default()).unwrap();
     assert_eq!(packages.iter().filter(|p| p.repo() == "core").count(), 280);
 }
 
@@ -449,10 +479,14 @@ async fn realdata_offline_mode_uses_the_cache_or_names_the_missing_url() {
     );
     let work = tempfile::tempdir().unwrap();
     let core = sources(&server, &["core"]);
-    download_all(&core, work.path(), false).await.unwrap();
+    download_all(&core, work.path(), false, &Limits::default())
+        .await
+        .unwrap();
     server.take_log();
 
-    let offline = download_all(&core, work.path(), true).await.unwrap();
+    let offline = download_all(&core, work.path(), true, &Limits::default())
+        .await
+        .unwrap();
     assert_eq!(offline[0].status, FetchStatus::Offline);
     assert_eq!(
         std::fs::read(&offline[0].file.path).unwrap(),
@@ -461,7 +495,9 @@ async fn realdata_offline_mode_uses_the_cache_or_names_the_missing_url() {
     assert!(server.take_log().is_empty(), "offline mode made a request");
 
     let both = sources(&server, &["core", "extra"]);
-    let err = download_all(&both, work.path(), true).await.unwrap_err();
+    let err = download_all(&both, work.path(), true, &Limits::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, DownloadError::NotCached { .. }), "{err}");
     assert!(
         err.to_string()
@@ -472,7 +508,7 @@ async fn realdata_offline_mode_uses_the_cache_or_names_the_missing_url() {
 }
 
 #[test]
-fn realdata_a_damaged_download_is_reported_with_its_url() {
+fn realdata_a_damaged_download_is_refused_with_its_url() {
     let server = Server::start();
     let db = real_db("core.db");
     server.serve(
@@ -483,16 +519,134 @@ fn realdata_a_damaged_download_is_reported_with_its_url() {
     );
     let work = tempfile::tempdir().unwrap();
     let sources = sources(&server, &["core"]);
-    let files: Vec<_> = download_all_blocking(&sources, work.path(), false)
-        .unwrap()
-        .into_iter()
-        .map(|d| d.file)
-        .collect();
-    let err = load_dbs(&files).unwrap_err();
+    let err = download_all_blocking(&sources, work.path(), false).unwrap_err();
     let expected = format!(
-        "{} ({}): truncated archive after entry ",
-        files[0].path.display(),
+        "{}: not a valid database, cached copy kept: truncated archive after entry ",
         sources[0].url
     );
     assert!(err.to_string().starts_with(&expected), "{err}");
+    assert!(cache_entries(work.path()).is_empty());
+}
+
+/// Issue 11, point 7: a 200 answer with an HTML page must not replace the good copy, so that
+/// `--offline` still works after it.
+#[test]
+fn realdata_an_html_answer_keeps_the_last_good_copy() {
+    let server = Server::start();
+    let path = "/mirror/core/os/aarch64/core.db";
+    let good = real_db("core.db");
+    server.serve(path, &good, Some("\"1\""), None);
+    let work = tempfile::tempdir().unwrap();
+    let sources = sources(&server, &["core"]);
+    download_all_blocking(&sources, work.path(), false).unwrap();
+    let html = b"<html><body>Maintenance</body></html>\n";
+    server.serve(path, html, Some("\"2\""), None);
+    let err = download_all_blocking(&sources, work.path(), false).unwrap_err();
+    assert!(matches!(err, DownloadError::Invalid { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: not a valid database, cached copy kept: unknown compression \
+             (first bytes: 3c 68 74 6d 6c 3e 3c 62)",
+            sources[0].url
+        )
+    );
+    let offline = download_all_blocking(&sources, work.path(), true).unwrap();
+    assert_eq!(std::fs::read(&offline[0].file.path).unwrap(), good);
+    let files: Vec<_> = offline.into_iter().map(|d| d.file).collect();
+    assert_eq!(load_dbs(&files, &Limits::default()).unwrap().len(), 231);
+    // The good copy's validators stay with it: the next run revalidates it.
+    let meta = cache_entries(work.path());
+    assert_eq!(meta.len(), 2, "{meta:?}");
+}
+
+fn hostile_source(server: &Server, path: &str) -> DbSource {
+    DbSource {
+        repo: "core".into(),
+        url: format!("http://{}{path}", server.addr),
+    }
+}
+
+/// Issue 11, point 6: a server trickling bytes forever is cut off by the overall deadline,
+/// and the temporary file goes with it.
+#[test]
+fn a_trickling_server_hits_the_deadline_and_leaves_no_temp() {
+    let server = Server::start();
+    let work = tempfile::tempdir().unwrap();
+    let source = hostile_source(&server, "/trickle");
+    let limits = Limits {
+        download_timeout: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let err = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(download_all(
+            std::slice::from_ref(&source),
+            work.path(),
+            false,
+            &limits,
+        ))
+        .unwrap_err();
+    assert!(matches!(err, DownloadError::TimedOut { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: download did not finish within 2 s (limits.download_timeout_secs)",
+            source.url
+        )
+    );
+    assert!(
+        cache_entries(work.path()).is_empty(),
+        "{:?}",
+        cache_entries(work.path())
+    );
+}
+
+/// Issue 11, point 4: an endless body is cut off at the download limit, not written whole.
+#[test]
+fn an_endless_body_hits_the_download_limit() {
+    let server = Server::start();
+    let work = tempfile::tempdir().unwrap();
+    let source = hostile_source(&server, "/endless");
+    let limits = Limits {
+        max_download_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let err = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(download_all(
+            std::slice::from_ref(&source),
+            work.path(),
+            false,
+            &limits,
+        ))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: download exceeds the limit of 1 MiB (limits.max_download_mib)",
+            source.url
+        )
+    );
+    assert!(cache_entries(work.path()).is_empty());
+}
+
+/// A temporary file left by a killed run (its process is gone) is removed by the next run.
+#[test]
+fn realdata_a_killed_runs_temporary_file_is_removed_at_the_next_start() {
+    let server = Server::start();
+    server.serve(
+        "/mirror/core/os/aarch64/core.db",
+        &real_db("core.db"),
+        None,
+        None,
+    );
+    let work = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let stale = work.path().join(format!(".x_core.db.{dead}.Ab12Cd.tmp"));
+    std::fs::write(&stale, b"partial").unwrap();
+    download_all_blocking(&sources(&server, &["core"]), work.path(), false).unwrap();
+    assert!(!stale.exists());
 }

@@ -9,7 +9,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
-use archport_repodb::{DbFile, Index, PackageFields, load_dbs, read_db};
+use archport_repodb::{DbFile, Index, Limits, PackageFields, load_dbs, read_db};
 use archport_vercmp::Relation;
 use common::{desc_texts, oracle_packages, realdata};
 
@@ -44,7 +44,7 @@ fn realdata_arch_2019_entries_without_base_take_the_name() {
         .iter()
         .map(|repo| DbFile::new(*repo, realdata(&format!("arch-2019/{repo}.db"))))
         .collect();
-    let packages = load_dbs(&files).unwrap();
+    let packages = load_dbs(&files, &Limits::default()).unwrap();
     assert_eq!(packages.len(), 3428);
     let descs: Vec<String> = files.iter().flat_map(|f| desc_texts(&f.path)).collect();
     assert!(descs.iter().all(|d| d.contains("\n%MD5SUM%\n")));
@@ -94,7 +94,7 @@ fn full_2024() -> &'static Index {
             DbFile::new("core", dir.join("core.db.tar.gz")),
             DbFile::new("extra", dir.join("extra.db.tar.gz")),
         ];
-        Index::new(load_dbs(&files).unwrap())
+        Index::new(load_dbs(&files, &Limits::default()).unwrap())
     })
 }
 

@@ -112,7 +112,8 @@ pub async fn load(config: &Config, options: &Options) -> Result<Snapshot, Snapsh
             Ok((state, outcome))
         }
     });
-    let downloads = download_all(&all, &workdir.db_cache(), options.offline).await;
+    let limits = db_limits(&config.limits);
+    let downloads = download_all(&all, &workdir.db_cache(), options.offline, &limits).await;
     let state = state_task.await.unwrap_or(Err(SnapshotError::Panicked));
     let downloads = downloads?;
     let (state, state_sync) = state?;
@@ -125,8 +126,8 @@ pub async fn load(config: &Config, options: &Options) -> Result<Snapshot, Snapsh
     let strip = |v: Vec<(usize, archport_repodb::DbFile)>| {
         v.into_iter().map(|(_, f)| f).collect::<Vec<_>>()
     };
-    let x86 = Index::new(load_dbs(&strip(x86_files))?);
-    let target = Index::new(load_dbs(&strip(target_files))?);
+    let x86 = Index::new(load_dbs(&strip(x86_files), &limits)?);
+    let target = Index::new(load_dbs(&strip(target_files), &limits)?);
     Ok(Snapshot {
         x86,
         target,
@@ -134,6 +135,17 @@ pub async fn load(config: &Config, options: &Options) -> Result<Snapshot, Snapsh
         downloads,
         state_sync,
     })
+}
+
+/// The configured `[limits]` in the units archport-repodb counts in.
+fn db_limits(limits: &archport_config::Limits) -> archport_repodb::Limits {
+    archport_repodb::Limits {
+        max_download_bytes: limits.max_download_mib.saturating_mul(1 << 20),
+        max_db_bytes: limits.max_db_mib.saturating_mul(1 << 20),
+        max_entry_bytes: limits.max_entry_kib.saturating_mul(1 << 10),
+        max_entries_per_package: limits.max_entries_per_package,
+        download_timeout: std::time::Duration::from_secs(limits.download_timeout_secs),
+    }
 }
 
 #[cfg(test)]

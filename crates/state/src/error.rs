@@ -56,7 +56,7 @@ pub enum StateError {
         error: std::io::Error,
     },
     /// A state file does not hold one valid `pkgbase version tag commit` line.
-    #[error("state file {}: {problem}", file.display())]
+    #[error("state file {}: {problem}", printable(file))]
     Malformed {
         /// The file, relative to the checkout root (`core-x86_64/zlib`).
         file: PathBuf,
@@ -119,4 +119,14 @@ pub enum LineProblem {
     /// The commit is not 40 lowercase hex digits.
     #[error("commit {0:?} is not a 40-digit lowercase hex sha1")]
     InvalidCommit(String),
+}
+
+/// A path from the checkout with control characters shown as `?`: file names come from git,
+/// and a carriage return or newline in one must not forge a line of the log.
+fn printable(path: &std::path::Path) -> String {
+    path.display()
+        .to_string()
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }

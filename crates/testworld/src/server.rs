@@ -43,6 +43,8 @@ struct Shared {
     mounts: Mutex<BTreeMap<String, PathBuf>>,
     /// URL paths answered with a fixed status instead of the file.
     failures: Mutex<BTreeMap<String, StatusCode>>,
+    /// Paths answered with a body that never finishes: one byte every 200 ms.
+    trickles: Mutex<std::collections::BTreeSet<String>>,
     log: Mutex<Vec<RequestRecord>>,
 }
 
@@ -142,8 +144,16 @@ impl MirrorServer {
         lock(&self.shared.failures).insert(path.trim_start_matches('/').to_owned(), status);
     }
 
-    /// Removes every failure set by [`MirrorServer::fail`].
+    /// Makes `path` answer 200 with a body that trickles in, one byte every 200 ms, and never
+    /// completes (until [`MirrorServer::clear_failures`]): a hostile or stuck mirror, for
+    /// testing download deadlines and interrupted downloads.
+    pub fn trickle(&self, path: &str) {
+        lock(&self.shared.trickles).insert(path.trim_start_matches('/').to_owned());
+    }
+
+    /// Removes every failure set by [`MirrorServer::fail`] or [`MirrorServer::trickle`].
     pub fn clear_failures(&self) {
+        lock(&self.shared.trickles).clear();
         lock(&self.shared.failures).clear();
     }
 
@@ -221,6 +231,18 @@ async fn respond(shared: &Shared, method: &Method, path: &str, headers: &HeaderM
     }
     if let Some(status) = lock(&shared.failures).get(path.trim_start_matches('/')) {
         return status_only(*status);
+    }
+    if lock(&shared.trickles).contains(path.trim_start_matches('/')) {
+        let bytes = futures_util::stream::unfold((), |()| async {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            Some((Ok::<_, std::convert::Infallible>(&b"x"[..]), ()))
+        });
+        let mut response = Response::new(Body::from_stream(bytes));
+        response.headers_mut().insert(
+            header::CONTENT_LENGTH,
+            HeaderValue::from_static("100000000"),
+        );
+        return response;
     }
     let Some(file) = resolve(shared, path) else {
         return status_only(StatusCode::NOT_FOUND);
