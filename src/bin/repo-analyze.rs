@@ -67,6 +67,9 @@ struct Cli {
     /// Show: target pkgnames their x86_64 pkgbase no longer builds
     #[arg(long, help_heading = "Sections (default: all)")]
     orphaned: bool,
+    /// Show: target packages newer in testing than in stable, waiting for promotion
+    #[arg(long, help_heading = "Sections (default: all)")]
+    in_testing: bool,
 }
 
 impl Cli {
@@ -82,6 +85,7 @@ impl Cli {
             self.broken_deps,
             self.unsatisfied_deps,
             self.orphaned,
+            self.in_testing,
         ];
         Section::ALL
             .into_iter()
@@ -114,11 +118,17 @@ fn main() -> ExitCode {
         let snapshot = runtime
             .block_on(archport_snapshot::load(&config, &options))
             .context("loading the repositories")?;
+        let target_testing = config
+            .target_testing_repos()
+            .into_iter()
+            .map(|(stable, testing)| (testing, stable))
+            .collect();
         let report = analyze(&Inputs {
             state: &snapshot.state,
             x86: &snapshot.x86,
             target: &snapshot.target,
             blacklist: &blacklist,
+            target_testing: &target_testing,
         });
         let sections = cli.sections();
         if cli.json {

@@ -17,7 +17,7 @@ pub use sides::Inputs;
 /// Runs every check and returns the report.
 pub fn analyze(inputs: &Inputs<'_>) -> Report {
     let x86 = sides::x86_side(inputs);
-    let target = sides::target_side(inputs.target);
+    let target = sides::target_side(inputs);
     let mut report = Report::default();
     sides::compare(inputs, &x86, &target, &mut report);
     deps::check_dependencies(inputs.target, &mut report);

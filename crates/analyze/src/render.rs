@@ -29,11 +29,13 @@ pub enum Section {
     UnsatisfiedDeps,
     /// `orphaned`: see [`crate::Report`].
     Orphaned,
+    /// `in_testing`: see [`crate::Report`].
+    InTesting,
 }
 
 impl Section {
     /// Every section, in report order.
-    pub const ALL: [Section; 10] = [
+    pub const ALL: [Section; 11] = [
         Section::RepoMismatches,
         Section::TargetNewer,
         Section::TargetOnly,
@@ -44,6 +46,7 @@ impl Section {
         Section::BrokenDeps,
         Section::UnsatisfiedDeps,
         Section::Orphaned,
+        Section::InTesting,
     ];
 
     /// The JSON key of the section.
@@ -59,6 +62,7 @@ impl Section {
             Section::BrokenDeps => "broken_deps",
             Section::UnsatisfiedDeps => "unsatisfied_deps",
             Section::Orphaned => "orphaned",
+            Section::InTesting => "in_testing",
         }
     }
 
@@ -74,6 +78,7 @@ impl Section {
             Section::BrokenDeps => "Dependencies nothing provides",
             Section::UnsatisfiedDeps => "Dependencies with no satisfying version",
             Section::Orphaned => "Packages their pkgbase no longer builds",
+            Section::InTesting => "Waiting in testing for promotion",
         }
     }
 }
@@ -186,6 +191,20 @@ fn lines(report: &Report, section: Section) -> Vec<String> {
                 format!(
                     "{} {} ({}): pkgbase {} no longer builds it",
                     o.name, o.version, o.repo, o.pkgbase
+                )
+            })
+            .collect(),
+        Section::InTesting => report
+            .in_testing
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} ({} -> {}): {}, stable {}",
+                    t.name,
+                    t.testing_repo,
+                    t.repo,
+                    t.testing_version,
+                    t.stable_version.as_deref().unwrap_or("none")
                 )
             })
             .collect(),

@@ -107,6 +107,23 @@ pub struct Orphaned {
     pub version: String,
 }
 
+/// A target package in a testing repository, newer there than in the stable repository it
+/// is promoted into (or not in it yet): waiting for promotion, not to be rebuilt.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct InTesting {
+    /// The pkgname.
+    pub name: String,
+    pub pkgbase: String,
+    /// The stable repository it is promoted into.
+    pub repo: String,
+    /// The testing repository holding it.
+    pub testing_repo: String,
+    /// Its version in `repo` (`None`: new, not in stable yet).
+    pub stable_version: Option<String>,
+    /// Its version in `testing_repo`.
+    pub testing_version: String,
+}
+
 /// Everything `repo-analyze` finds. Findings are facts about the repos, not errors.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -130,6 +147,8 @@ pub struct Report {
     pub unsatisfied_deps: Vec<UnsatisfiedDep>,
     /// Target pkgnames their x86_64 pkgbase no longer builds.
     pub orphaned: Vec<Orphaned>,
+    /// Target packages newer in a testing repository than in stable, waiting for promotion.
+    pub in_testing: Vec<InTesting>,
 }
 
 impl Report {
@@ -145,6 +164,7 @@ impl Report {
         self.broken_deps.sort();
         self.unsatisfied_deps.sort();
         self.orphaned.sort();
+        self.in_testing.sort();
     }
 
     /// The JSON object of `--json`, restricted to `sections` (all when empty).

@@ -7,7 +7,7 @@ use archport_repodb::Index;
 use archport_state::{Inconsistency, State};
 use archport_vercmp::vercmp;
 
-use crate::report::{Duplicate, OneSided, RepoMismatch, Report, VersionPair};
+use crate::report::{Duplicate, InTesting, OneSided, RepoMismatch, Report, VersionPair};
 
 /// What the analysis reads.
 pub struct Inputs<'a> {
@@ -19,6 +19,18 @@ pub struct Inputs<'a> {
     pub target: &'a Index,
     /// Applied to the missing sections: a blacklisted package is meant to be absent.
     pub blacklist: &'a Blacklist,
+    /// The port's testing repositories among the target's, each with the stable repository
+    /// it is promoted into (`core-testing` -> `core`). Their packages count for the stable
+    /// repository at the highest version, and newer ones are reported as waiting in
+    /// testing rather than as duplicates.
+    pub target_testing: &'a BTreeMap<String, String>,
+}
+
+impl Inputs<'_> {
+    /// The repository a target package counts for: the stable one for a testing repo.
+    pub(crate) fn stable_repo<'r>(&'r self, repo: &'r str) -> &'r str {
+        self.target_testing.get(repo).map_or(repo, String::as_str)
+    }
 }
 
 /// One x86_64 pkgbase: the state repository's version when it has one, else the database's.
@@ -65,15 +77,15 @@ pub(crate) fn x86_side<'a>(inputs: &Inputs<'a>) -> BTreeMap<&'a str, X86Base<'a>
     bases
 }
 
-pub(crate) fn target_side(target: &Index) -> BTreeMap<&str, TargetBase<'_>> {
+pub(crate) fn target_side<'a>(inputs: &'a Inputs<'a>) -> BTreeMap<&'a str, TargetBase<'a>> {
     let mut bases: BTreeMap<&str, TargetBase> = BTreeMap::new();
-    for pkg in target.packages() {
+    for pkg in inputs.target.packages() {
         let base = bases.entry(pkg.base()).or_insert_with(|| TargetBase {
             repos: BTreeSet::new(),
             version: pkg.version(),
             pkgnames: Vec::new(),
         });
-        base.repos.insert(pkg.repo());
+        base.repos.insert(inputs.stable_repo(pkg.repo()));
         if vercmp(pkg.version(), base.version).is_gt() {
             base.version = pkg.version();
         }
@@ -160,9 +172,44 @@ pub(crate) fn compare(
     orphaned(inputs, x86, report);
 }
 
+/// Target packages whose testing version is newer than their stable one (or that stable
+/// lacks): waiting for promotion, which is not a duplicate. Returns the (name, testing
+/// repo) pairs reported, for [`duplicates`] to leave out.
+fn in_testing<'a>(inputs: &'a Inputs<'a>, report: &mut Report) -> BTreeSet<(&'a str, &'a str)> {
+    let mut waiting = BTreeSet::new();
+    for pkg in inputs.target.packages() {
+        let Some(stable) = inputs.target_testing.get(pkg.repo()) else {
+            continue;
+        };
+        let stable_version = inputs
+            .target
+            .all_named(pkg.name())
+            .filter(|p| p.repo() == stable)
+            .map(|p| p.version())
+            .max_by(|a, b| vercmp(a, b));
+        if stable_version.is_some_and(|v| vercmp(pkg.version(), v).is_le()) {
+            continue;
+        }
+        waiting.insert((pkg.name(), pkg.repo()));
+        report.in_testing.push(InTesting {
+            name: pkg.name().into(),
+            pkgbase: pkg.base().into(),
+            repo: stable.clone(),
+            testing_repo: pkg.repo().into(),
+            stable_version: stable_version.map(Into::into),
+            testing_version: pkg.version().into(),
+        });
+    }
+    waiting
+}
+
 fn duplicates(inputs: &Inputs<'_>, report: &mut Report) {
+    let waiting = in_testing(inputs, report);
     let mut by_name: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
     for pkg in inputs.target.packages() {
+        if waiting.contains(&(pkg.name(), pkg.repo())) {
+            continue;
+        }
         by_name
             .entry(pkg.name())
             .or_default()

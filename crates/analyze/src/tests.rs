@@ -163,6 +163,7 @@ fn every_section() {
         x86: &w.x86,
         target: &w.target,
         blacklist: &blacklist,
+        target_testing: &Default::default(),
     });
     let bases = |v: &[OneSided]| v.iter().map(|o| o.pkgbase.clone()).collect::<Vec<_>>();
     assert_eq!(
@@ -228,6 +229,7 @@ fn json_has_exactly_the_sections_and_filters() {
         x86: &w.x86,
         target: &w.target,
         blacklist: &Blacklist::default(),
+        target_testing: &Default::default(),
     });
     let json = r.to_json(&[]);
     let keys: Vec<&str> = json

@@ -45,6 +45,10 @@ pub struct X86 {
     pub mirror: String,
     /// The state repository's git URL.
     pub state_repo: String,
+    /// Whether the x86_64 side also reads upstream testing (`core-testing`/`extra-testing`
+    /// databases and the state repository's testing directories), so the port can build
+    /// ahead of what x86_64 releases to stable (`[x86] include_testing`, `--upstream-testing`).
+    pub include_testing: bool,
 }
 
 /// The port's repositories.
@@ -55,6 +59,12 @@ pub struct Target {
     /// Explicit database URLs; when set they replace `mirror`. The repo is the file name
     /// without `.db` (`.../core.db` is core).
     pub db_urls: Option<Vec<String>>,
+    /// Whether the port's testing repositories (the values of `[upload] repo_map`) are read
+    /// from the mirror too, so a package waiting there for promotion counts as present.
+    pub include_testing: bool,
+    /// The port's own repositories (boot loaders, kernels for its boards) that x86_64 does
+    /// not have, read from the mirror beside the compared ones.
+    pub port_repos: Vec<String>,
 }
 
 /// PKGBUILD source URL templates.
@@ -274,6 +284,7 @@ impl RawLimits {
 struct RawX86 {
     mirror: Option<String>,
     state_repo: Option<String>,
+    include_testing: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -281,6 +292,8 @@ struct RawX86 {
 struct RawTarget {
     mirror: Option<String>,
     db_urls: Option<Vec<String>>,
+    include_testing: Option<bool>,
+    port_repos: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -409,15 +422,26 @@ impl RawConfig {
         if repos.is_empty() {
             return Err(invalid("repos", "at least one repository is needed".into()));
         }
-        for repo in &repos {
+        let repo_name = |key, repo: &String| {
             if repo.is_empty()
                 || !repo
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             {
+                return Err(invalid(key, format!("{repo:?} is not a repository name")));
+            }
+            Ok(())
+        };
+        for repo in &repos {
+            repo_name("repos", repo)?;
+        }
+        let port_repos = self.target.port_repos.unwrap_or_default();
+        for repo in &port_repos {
+            repo_name("target.port_repos", repo)?;
+            if repos.contains(repo) {
                 return Err(invalid(
-                    "repos",
-                    format!("{repo:?} is not a repository name"),
+                    "target.port_repos",
+                    format!("{repo} is also in repos: a port repository is the port's own"),
                 ));
             }
         }
@@ -476,6 +500,7 @@ impl RawConfig {
                 state_repo: self.x86.state_repo.unwrap_or_else(|| {
                     "https://gitlab.archlinux.org/archlinux/packaging/state.git".into()
                 }),
+                include_testing: self.x86.include_testing.unwrap_or(false),
             },
             target: Target {
                 mirror: self
@@ -483,6 +508,8 @@ impl RawConfig {
                     .mirror
                     .unwrap_or_else(|| "https://arch-linux-repo.drzee.net/arch".into()),
                 db_urls: self.target.db_urls,
+                include_testing: self.target.include_testing.unwrap_or(true),
+                port_repos,
             },
             sources,
             paths: Paths {
@@ -564,6 +591,38 @@ impl Config {
                 .map(|r| (r.clone(), db_url(&self.target.mirror, r, &self.arch)))
                 .collect(),
         }
+    }
+
+    /// The port's testing repositories, `(stable, testing)` in the order of `repos`: the
+    /// values of `[upload] repo_map` that name another repository. They are recognised as
+    /// testing wherever they come from; `[target] include_testing` decides only whether
+    /// they are read from the mirror.
+    pub fn target_testing_repos(&self) -> Vec<(String, String)> {
+        self.repos
+            .iter()
+            .filter_map(|stable| {
+                let testing = self.upload.repo_map.get(stable)?;
+                (testing != stable && !self.repos.contains(testing))
+                    .then(|| (stable.clone(), testing.clone()))
+            })
+            .collect()
+    }
+
+    /// The upstream testing repositories, `(stable, testing)` in the order of `repos`
+    /// (`core` -> `core-testing`), when `[x86] include_testing` is on (empty otherwise).
+    pub fn x86_testing_repos(&self) -> Vec<(String, String)> {
+        if !self.x86.include_testing {
+            return Vec::new();
+        }
+        self.repos
+            .iter()
+            .map(|stable| (stable.clone(), format!("{stable}-testing")))
+            .collect()
+    }
+
+    /// The target database URL of `repo` on the configured mirror.
+    pub fn target_mirror_db_url(&self, repo: &str) -> String {
+        db_url(&self.target.mirror, repo, &self.arch)
     }
 
     /// The packaging repo URL for a GitLab path (see devtools' path rules).

@@ -44,6 +44,9 @@ pub enum FetchStatus {
     NotModified,
     /// Offline mode: the cached copy was used without asking.
     Offline,
+    /// A `file://` URL: the file is read where it is (a local mirror kept in sync by rsync),
+    /// never copied into the cache.
+    Local,
 }
 
 /// A database now in the cache.
@@ -120,6 +123,16 @@ pub enum DownloadError {
         /// Why the database could not be read.
         detail: String,
     },
+    /// A `file://` database that cannot be read (absent, a directory, no permission).
+    #[error("{url}: cannot read {}: {error}", path.display())]
+    Local {
+        /// The URL as given.
+        url: String,
+        /// The file it names.
+        path: PathBuf,
+        /// The I/O error.
+        error: std::io::Error,
+    },
     /// Offline mode, and the cache holds no copy of this URL.
     #[error("{url}: offline and no cached copy at {}", path.display())]
     NotCached {
@@ -142,19 +155,61 @@ pub fn db_url(mirror: &str, repo: &str, arch: &str) -> String {
     )
 }
 
+impl DownloadError {
+    /// Whether the database is simply not there: HTTP 404 or 410, a `file://` path that
+    /// does not exist, or (offline) no cached copy. Callers reading a repository that a
+    /// mirror may not carry (a testing repository) take this as an empty repository.
+    pub fn is_absent(&self) -> bool {
+        match self {
+            DownloadError::Status { status, .. } => matches!(status, 404 | 410),
+            DownloadError::Local { error, .. } => error.kind() == std::io::ErrorKind::NotFound,
+            DownloadError::NotCached { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// The local file a `file://` URL names, or `None` for another scheme.
+fn local_path(url: &str) -> Result<Option<PathBuf>, DownloadError> {
+    let invalid = |detail: &str| DownloadError::InvalidUrl {
+        url: url.to_owned(),
+        detail: detail.to_owned(),
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
+    if parsed.scheme() != "file" {
+        return Ok(None);
+    }
+    if parsed
+        .host_str()
+        .is_some_and(|h| !h.is_empty() && h != "localhost")
+    {
+        return Err(invalid("a file:// URL names a local path, not a host"));
+    }
+    parsed
+        .to_file_path()
+        .map(Some)
+        .map_err(|()| invalid("not an absolute local path"))
+}
+
 /// The cache file name for `url`: host, port if any, and path, with every character
 /// outside `[A-Za-z0-9._-]` turned into `_` (`http://m.org/core/os/x86_64/core.db` is
-/// `m.org_core_os_x86_64_core.db`).
+/// `m.org_core_os_x86_64_core.db`). A `file://` URL is read in place and has no cache
+/// file; its name here (`file_` and the path) only keeps names unique.
 pub fn cache_file_name(url: &str) -> Result<String, DownloadError> {
     let invalid = |detail: &str| DownloadError::InvalidUrl {
         url: url.to_owned(),
         detail: detail.to_owned(),
     };
     let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(invalid("only http and https are supported"));
+    if !matches!(parsed.scheme(), "http" | "https" | "file") {
+        return Err(invalid("only http, https and file are supported"));
     }
-    let host = parsed.host_str().ok_or_else(|| invalid("no host"))?;
+    let host = if parsed.scheme() == "file" {
+        local_path(url)?;
+        "file"
+    } else {
+        parsed.host_str().ok_or_else(|| invalid("no host"))?
+    };
     let mut raw = host.to_owned();
     if let Some(port) = parsed.port() {
         raw.push_str(&format!("_{port}"));
@@ -179,6 +234,8 @@ pub fn cache_file_name(url: &str) -> Result<String, DownloadError> {
 /// Brings every database of `sources` into `cache_dir`, concurrently, and returns them in
 /// the order of `sources`.
 ///
+/// A `file://` URL (a local mirror, kept in sync by rsync) is read in place, online or
+/// offline, after the same size check as a download; it never enters the cache.
 /// A cached copy with a validator is revalidated with `If-None-Match`/`If-Modified-Since`.
 /// With `offline`, nothing is requested and the cached copies are returned. The first
 /// failure in the order of `sources` is returned (the others still complete). Each download
@@ -198,22 +255,30 @@ pub async fn download_all(
             ))
         })
         .collect::<Result<Vec<_>, DownloadError>>()?;
-    if offline {
-        return jobs
-            .into_iter()
-            .map(|(source, path)| {
-                if path.is_file() {
-                    Ok(downloaded(source, path, FetchStatus::Offline))
-                } else {
-                    Err(DownloadError::NotCached {
-                        url: source.url,
-                        path,
-                    })
-                }
-            })
-            .collect();
+    // A local mirror is read in place, online or offline; only the others are fetched.
+    let mut results: Vec<Option<Result<Downloaded, DownloadError>>> =
+        (0..sources.len()).map(|_| None).collect();
+    let mut remote = Vec::with_capacity(jobs.len());
+    for (position, (source, path)) in jobs.into_iter().enumerate() {
+        match local_path(&source.url)? {
+            Some(file) => results[position] = Some(local(source, file, limits)),
+            None => remote.push((position, source, path)),
+        }
     }
-    if let Some((source, _)) = jobs.first() {
+    if offline {
+        for (position, source, path) in remote {
+            results[position] = Some(if path.is_file() {
+                Ok(downloaded(source, path, FetchStatus::Offline))
+            } else {
+                Err(DownloadError::NotCached {
+                    url: source.url,
+                    path,
+                })
+            });
+        }
+        return collect_results(results);
+    }
+    if let Some((_, source, _)) = remote.first() {
         tokio::fs::create_dir_all(cache_dir)
             .await
             .map_err(|error| DownloadError::Cache {
@@ -232,6 +297,8 @@ pub async fn download_all(
                 tracing::warn!(dir = %cache_dir.display(), "cannot clean stale temporary files: {error}");
             }
         }
+    } else {
+        return collect_results(results);
     }
     let client = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
@@ -241,7 +308,7 @@ pub async fn download_all(
         .map_err(|e| DownloadError::Setup(error_chain(&e)))?;
     let permits = Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT));
     let mut tasks = tokio::task::JoinSet::new();
-    for (position, (source, path)) in jobs.into_iter().enumerate() {
+    for (position, source, path) in remote {
         let client = client.clone();
         let permits = Arc::clone(&permits);
         let limits = *limits;
@@ -266,19 +333,48 @@ pub async fn download_all(
             )
         });
     }
-    let mut results: Vec<Option<Result<Downloaded, DownloadError>>> =
-        (0..sources.len()).map(|_| None).collect();
     while let Some(joined) = tasks.join_next().await {
         let (position, result) =
             joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         results[position] = Some(result);
     }
+    collect_results(results)
+}
+
+/// The results in the order of the sources; the first failure in that order wins.
+fn collect_results(
+    results: Vec<Option<Result<Downloaded, DownloadError>>>,
+) -> Result<Vec<Downloaded>, DownloadError> {
     results
         .into_iter()
         .map(|result| {
             result.unwrap_or_else(|| Err(DownloadError::Setup("download task lost".into())))
         })
         .collect()
+}
+
+/// A `file://` database, checked like a download before it is read: it must be a regular
+/// file within [`Limits::max_download_bytes`]. Its contents are checked when it is loaded.
+fn local(source: DbSource, file: PathBuf, limits: &Limits) -> Result<Downloaded, DownloadError> {
+    let metadata = std::fs::metadata(&file).map_err(|error| DownloadError::Local {
+        url: source.url.clone(),
+        path: file.clone(),
+        error,
+    })?;
+    if !metadata.is_file() {
+        return Err(DownloadError::Local {
+            url: source.url,
+            path: file,
+            error: std::io::Error::other("not a regular file"),
+        });
+    }
+    if metadata.len() > limits.max_download_bytes {
+        return Err(DownloadError::TooLarge {
+            url: source.url,
+            limit: limits.max_download_bytes,
+        });
+    }
+    Ok(downloaded(source, file, FetchStatus::Local))
 }
 
 fn downloaded(source: DbSource, path: PathBuf, status: FetchStatus) -> Downloaded {

@@ -62,7 +62,29 @@ pub struct Snapshot {
 }
 
 /// The database sources of both sides: x86_64 first, then the target.
+///
+/// The target side is the configured repositories (or `--arm-urls`, or `[target] db_urls`),
+/// then `[target] port_repos`, then (with `[target] include_testing`, the default, and the
+/// configured mirror) the port's testing repositories, the values of `[upload] repo_map`.
+/// Explicit URLs are the whole list of compared repositories: nothing is derived from them.
 pub fn sources(config: &Config, options: &Options) -> (Vec<DbSource>, Vec<DbSource>) {
+    let all = all_sources(config, options);
+    (
+        all.x86,
+        all.target.into_iter().chain(all.target_testing).collect(),
+    )
+}
+
+/// Every source, with the optional ones apart.
+struct Sources {
+    x86: Vec<DbSource>,
+    /// Required: the compared repositories and the port repositories.
+    target: Vec<DbSource>,
+    /// Optional: a mirror that does not carry a testing repository has it empty.
+    target_testing: Vec<DbSource>,
+}
+
+fn all_sources(config: &Config, options: &Options) -> Sources {
     let x86 = config
         .repos
         .iter()
@@ -71,7 +93,15 @@ pub fn sources(config: &Config, options: &Options) -> (Vec<DbSource>, Vec<DbSour
             url: config.x86_db_url(repo),
         })
         .collect();
-    let target = match &options.target_urls {
+    let from_mirror = |repo: &str| DbSource {
+        repo: repo.to_owned(),
+        url: config.target_mirror_db_url(repo),
+    };
+    let explicit = options
+        .target_urls
+        .as_ref()
+        .or(config.target.db_urls.as_ref());
+    let mut target: Vec<DbSource> = match explicit {
         Some(urls) => urls
             .iter()
             .map(|url| DbSource {
@@ -79,21 +109,33 @@ pub fn sources(config: &Config, options: &Options) -> (Vec<DbSource>, Vec<DbSour
                 url: url.clone(),
             })
             .collect(),
-        None => config
-            .target_db_urls()
-            .into_iter()
-            .map(|(repo, url)| DbSource { repo, url })
-            .collect(),
+        None => config.repos.iter().map(|r| from_mirror(r)).collect(),
     };
-    (x86, target)
+    let mut target_testing = Vec::new();
+    if explicit.is_none() {
+        target.extend(config.target.port_repos.iter().map(|r| from_mirror(r)));
+    }
+    if explicit.is_none() && config.target.include_testing {
+        target_testing = config
+            .target_testing_repos()
+            .iter()
+            .map(|(_, testing)| from_mirror(testing))
+            .collect();
+    }
+    Sources {
+        x86,
+        target,
+        target_testing,
+    }
 }
 
 /// Fetches and loads both sides: the databases download while the state repository syncs
 /// (git is blocking, so it runs on tokio's blocking pool). Databases are cached in the work
-/// directory's `cache/`, the state repository checked out in its `state/`.
+/// directory's `cache/`, the state repository checked out in its `state/`. A testing
+/// repository the target mirror does not carry (404, no such file) is read as empty.
 pub async fn load(config: &Config, options: &Options) -> Result<Snapshot, SnapshotError> {
-    let (x86_sources, target_sources) = sources(config, options);
-    let all: Vec<DbSource> = x86_sources.iter().chain(&target_sources).cloned().collect();
+    let sources = all_sources(config, options);
+    let required: Vec<DbSource> = sources.x86.iter().chain(&sources.target).cloned().collect();
     let workdir = config.workdir();
 
     let state_task = tokio::task::spawn_blocking({
@@ -113,21 +155,21 @@ pub async fn load(config: &Config, options: &Options) -> Result<Snapshot, Snapsh
         }
     });
     let limits = db_limits(&config.limits);
-    let downloads = download_all(&all, &workdir.db_cache(), options.offline, &limits).await;
+    let cache = workdir.db_cache();
+    let (downloads, optional) = tokio::join!(
+        download_all(&required, &cache, options.offline, &limits),
+        download_optional(&sources.target_testing, &cache, options.offline, &limits),
+    );
     let state = state_task.await.unwrap_or(Err(SnapshotError::Panicked));
-    let downloads = downloads?;
+    let mut downloads = downloads?;
+    let optional = optional?;
     let (state, state_sync) = state?;
 
-    let (x86_files, target_files): (Vec<_>, Vec<_>) = downloads
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (i, d.file.clone()))
-        .partition(|(i, _)| *i < x86_sources.len());
-    let strip = |v: Vec<(usize, archport_repodb::DbFile)>| {
-        v.into_iter().map(|(_, f)| f).collect::<Vec<_>>()
-    };
-    let x86 = Index::new(load_dbs(&strip(x86_files), &limits)?);
-    let target = Index::new(load_dbs(&strip(target_files), &limits)?);
+    let x86_count = sources.x86.len();
+    let files = |range: &[Downloaded]| range.iter().map(|d| d.file.clone()).collect::<Vec<_>>();
+    let x86 = Index::new(load_dbs(&files(&downloads[..x86_count]), &limits)?);
+    downloads.extend(optional);
+    let target = Index::new(load_dbs(&files(&downloads[x86_count..]), &limits)?);
     Ok(Snapshot {
         x86,
         target,
@@ -135,6 +177,27 @@ pub async fn load(config: &Config, options: &Options) -> Result<Snapshot, Snapsh
         downloads,
         state_sync,
     })
+}
+
+/// Downloads each optional database on its own, so that one the mirror lacks is left out
+/// (logged) rather than failing the run; any other failure still fails it.
+async fn download_optional(
+    sources: &[DbSource],
+    cache: &std::path::Path,
+    offline: bool,
+    limits: &archport_repodb::Limits,
+) -> Result<Vec<Downloaded>, SnapshotError> {
+    let mut found = Vec::with_capacity(sources.len());
+    for source in sources {
+        match download_all(std::slice::from_ref(source), cache, offline, limits).await {
+            Ok(mut one) => found.append(&mut one),
+            Err(error) if error.is_absent() => {
+                tracing::info!(repo = %source.repo, "{error}: read as an empty repository");
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(found)
 }
 
 /// The configured `[limits]` in the units archport-repodb counts in.
