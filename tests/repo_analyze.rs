@@ -30,7 +30,16 @@ const SECTIONS: [(&str, &str); 10] = [
 
 /// Sections added with the testing repositories and issue 12; tests/repo_sections.rs covers
 /// them with worlds of their own (the health world leaves them empty).
-const LATER_SECTIONS: [&str; 1] = ["in_testing"];
+const LATER_SECTIONS: [&str; 8] = [
+    "in_testing",
+    "port_packages",
+    "bin_packages",
+    "blocked_by_blacklist",
+    "arch_changed",
+    "missing_split_packages",
+    "provided_elsewhere",
+    "upstream_broken",
+];
 
 /// A port with something to report in every section.
 fn health_spec() -> WorldSpec {

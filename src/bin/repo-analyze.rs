@@ -70,6 +70,33 @@ struct Cli {
     /// Show: target packages newer in testing than in stable, waiting for promotion
     #[arg(long, help_heading = "Sections (default: all)")]
     in_testing: bool,
+    /// Show: pkgbases of the port's own repositories ([target] port_repos)
+    #[arg(long, help_heading = "Sections (default: all)")]
+    port_packages: bool,
+    /// Show: target -bin packages against the x86_64 package they provide (pkgver)
+    #[arg(long, help_heading = "Sections (default: all)")]
+    bin_packages: bool,
+    /// Show: x86_64 pkgbases whose dependency chain reaches a blacklisted package
+    #[arg(long, help_heading = "Sections (default: all)")]
+    blocked_by_blacklist: bool,
+    /// Show: packages ARCH=any on one side and architecture-specific on the other
+    #[arg(long, help_heading = "Sections (default: all)")]
+    arch_changed: bool,
+    /// Show: pkgbases whose target build lacks x86_64 split packages
+    #[arg(long, help_heading = "Sections (default: all)")]
+    missing_split_packages: bool,
+    /// Show: missing pkgbases another target package provides
+    #[arg(long, help_heading = "Sections (default: all)")]
+    provided_elsewhere: bool,
+    /// Show: dependencies with an empty version (nginx=): upstream packaging bugs
+    #[arg(long, help_heading = "Sections (default: all)")]
+    upstream_broken: bool,
+    /// Upstream testing too: core-testing/extra-testing on the x86_64 side
+    #[arg(long)]
+    upstream_testing: bool,
+    /// Also write the report as an HTML page to FILE
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 impl Cli {
@@ -86,6 +113,13 @@ impl Cli {
             self.unsatisfied_deps,
             self.orphaned,
             self.in_testing,
+            self.port_packages,
+            self.bin_packages,
+            self.blocked_by_blacklist,
+            self.arch_changed,
+            self.missing_split_packages,
+            self.provided_elsewhere,
+            self.upstream_broken,
         ];
         Section::ALL
             .into_iter()
@@ -99,10 +133,11 @@ impl Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     archport_cli::run::<Cli>(&cli.common, || {
-        let config = cli.common.load_config_with(&Overrides {
+        let mut config = cli.common.load_config_with(&Overrides {
             blacklist: cli.blacklist.clone(),
             ..Overrides::default()
         })?;
+        config.x86.include_testing |= cli.upstream_testing;
         let blacklist = if cli.no_blacklist {
             Blacklist::default()
         } else {
@@ -129,8 +164,21 @@ fn main() -> ExitCode {
             target: &snapshot.target,
             blacklist: &blacklist,
             target_testing: &target_testing,
+            port_repos: &config.target.port_repos,
+            x86_testing: snapshot.x86_testing.as_ref(),
         });
         let sections = cli.sections();
+        if let Some(path) = &cli.html {
+            let page = archport_status::render_analysis_html(
+                &report,
+                &archport_status::AnalysisContext {
+                    target_arch: config.arch.clone(),
+                    generated_at: chrono::Utc::now(),
+                },
+            );
+            archport_fs::write_atomic(path, page.as_bytes())
+                .with_context(|| format!("{}: cannot write the HTML report", path.display()))?;
+        }
         if cli.json {
             println!(
                 "{}",

@@ -1,7 +1,7 @@
 //! Runtime dependencies of target packages that the target repositories cannot meet.
 
 use archport_repodb::{Index, Package};
-use archport_vercmp::parse_relations;
+use archport_vercmp::{Relation, parse_relations, vercmp};
 
 use crate::report::{BrokenDep, Candidate, Report, UnsatisfiedDep};
 
@@ -22,6 +22,27 @@ fn broken(pkg: &Package, dependency: &str) -> BrokenDep {
     }
 }
 
+/// Whether something on the target meets a relation with an empty version (`nginx=`,
+/// `php-interpreter<`) the way libalpm's `alpm_find_satisfier` decides: the offered version
+/// is compared with the empty one, so `=` and `<` are never met and `>` always is. An
+/// unversioned provision meets no versioned relation.
+fn empty_version_met(target: &Index, relation: &Relation, op: &str) -> bool {
+    let fits = |version: &str| {
+        let ord = vercmp(version, "");
+        match op {
+            "=" => ord.is_eq(),
+            ">=" => ord.is_ge(),
+            "<=" => ord.is_le(),
+            ">" => ord.is_gt(),
+            _ => ord.is_lt(),
+        }
+    };
+    target.all_named(&relation.name).any(|p| fits(p.version()))
+        || target
+            .providers(&relation.name)
+            .any(|p| p.version.is_some_and(fits))
+}
+
 pub(crate) fn check_dependencies(target: &Index, report: &mut Report) {
     for pkg in target.packages() {
         let relations = parse_relations(pkg.depends(), |bad| {
@@ -31,6 +52,14 @@ pub(crate) fn check_dependencies(target: &Index, report: &mut Report) {
             // The relation's text as the database wrote it (`Display` round-trips).
             let text = relation.to_string();
             let text = text.as_str();
+            if let Some((op, version)) = &relation.constraint
+                && version.is_empty()
+            {
+                if !empty_version_met(target, relation, op.as_str()) {
+                    report.upstream_broken.push(broken(pkg, text));
+                }
+                continue;
+            }
             if target.providers_of(relation).next().is_some() {
                 continue;
             }

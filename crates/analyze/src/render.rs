@@ -31,11 +31,25 @@ pub enum Section {
     Orphaned,
     /// `in_testing`: see [`crate::Report`].
     InTesting,
+    /// `port_packages`: see [`crate::Report`].
+    PortPackages,
+    /// `bin_packages`: see [`crate::Report`].
+    BinPackages,
+    /// `blocked_by_blacklist`: see [`crate::Report`].
+    BlockedByBlacklist,
+    /// `arch_changed`: see [`crate::Report`].
+    ArchChanged,
+    /// `missing_split_packages`: see [`crate::Report`].
+    MissingSplitPackages,
+    /// `provided_elsewhere`: see [`crate::Report`].
+    ProvidedElsewhere,
+    /// `upstream_broken`: see [`crate::Report`].
+    UpstreamBroken,
 }
 
 impl Section {
     /// Every section, in report order.
-    pub const ALL: [Section; 11] = [
+    pub const ALL: [Section; 18] = [
         Section::RepoMismatches,
         Section::TargetNewer,
         Section::TargetOnly,
@@ -47,6 +61,13 @@ impl Section {
         Section::UnsatisfiedDeps,
         Section::Orphaned,
         Section::InTesting,
+        Section::PortPackages,
+        Section::BinPackages,
+        Section::BlockedByBlacklist,
+        Section::ArchChanged,
+        Section::MissingSplitPackages,
+        Section::ProvidedElsewhere,
+        Section::UpstreamBroken,
     ];
 
     /// The JSON key of the section.
@@ -63,6 +84,13 @@ impl Section {
             Section::UnsatisfiedDeps => "unsatisfied_deps",
             Section::Orphaned => "orphaned",
             Section::InTesting => "in_testing",
+            Section::PortPackages => "port_packages",
+            Section::BinPackages => "bin_packages",
+            Section::BlockedByBlacklist => "blocked_by_blacklist",
+            Section::ArchChanged => "arch_changed",
+            Section::MissingSplitPackages => "missing_split_packages",
+            Section::ProvidedElsewhere => "provided_elsewhere",
+            Section::UpstreamBroken => "upstream_broken",
         }
     }
 
@@ -79,6 +107,15 @@ impl Section {
             Section::UnsatisfiedDeps => "Dependencies with no satisfying version",
             Section::Orphaned => "Packages their pkgbase no longer builds",
             Section::InTesting => "Waiting in testing for promotion",
+            Section::PortPackages => "In the port's own repositories",
+            Section::BinPackages => "-bin packages against the x86_64 package they provide",
+            Section::BlockedByBlacklist => "Blocked by a blacklisted dependency",
+            Section::ArchChanged => "ARCH=any on one side only",
+            Section::MissingSplitPackages => "Split packages missing from the target",
+            Section::ProvidedElsewhere => "Missing, but provided by another target package",
+            Section::UpstreamBroken => {
+                "Dependencies with an empty version (upstream packaging bugs)"
+            }
         }
     }
 }
@@ -111,9 +148,13 @@ fn lines(report: &Report, section: Section) -> Vec<String> {
                 })
                 .collect()
         }
-        Section::TargetOnly | Section::MissingPkgbases | Section::MissingAny => {
+        Section::TargetOnly
+        | Section::MissingPkgbases
+        | Section::MissingAny
+        | Section::PortPackages => {
             let items = match section {
                 Section::TargetOnly => &report.target_only,
+                Section::PortPackages => &report.port_packages,
                 Section::MissingPkgbases => &report.missing_pkgbases,
                 _ => &report.missing_any,
             };
@@ -147,16 +188,22 @@ fn lines(report: &Report, section: Section) -> Vec<String> {
                 format!("{} ({what}): {}", d.name, places.join(", "))
             })
             .collect(),
-        Section::BrokenDeps => report
-            .broken_deps
-            .iter()
-            .map(|b| {
-                format!(
-                    "{} {} ({}): needs {}",
-                    b.name, b.version, b.repo, b.dependency
-                )
-            })
-            .collect(),
+        Section::BrokenDeps | Section::UpstreamBroken => {
+            let items = if section == Section::BrokenDeps {
+                &report.broken_deps
+            } else {
+                &report.upstream_broken
+            };
+            items
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{} {} ({}): needs {}",
+                        b.name, b.version, b.repo, b.dependency
+                    )
+                })
+                .collect()
+        }
         Section::UnsatisfiedDeps => report
             .unsatisfied_deps
             .iter()
@@ -205,6 +252,76 @@ fn lines(report: &Report, section: Section) -> Vec<String> {
                     t.repo,
                     t.testing_version,
                     t.stable_version.as_deref().unwrap_or("none")
+                )
+            })
+            .collect(),
+        Section::BinPackages => report
+            .bin_packages
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} {} ({}): provides {}={}, x86_64 {} {}: {}",
+                    b.name,
+                    b.version,
+                    b.repo,
+                    b.provides,
+                    b.provided_version,
+                    b.x86_pkgbase,
+                    b.x86_version,
+                    b.status
+                )
+            })
+            .collect(),
+        Section::BlockedByBlacklist => report
+            .blocked_by_blacklist
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} {} ({}): {} (blacklisted)",
+                    b.pkgbase,
+                    b.version,
+                    b.repo,
+                    b.chain.join(" -> ")
+                )
+            })
+            .collect(),
+        Section::ArchChanged => report
+            .arch_changed
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} ({}): x86_64 {} {}, target {} {}",
+                    a.name, a.repo, a.x86_arch, a.x86_version, a.target_arch, a.target_version
+                )
+            })
+            .collect(),
+        Section::MissingSplitPackages => report
+            .missing_split_packages
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} ({}): x86_64 {}, target {}, lacks {}",
+                    m.pkgbase,
+                    m.repo,
+                    m.x86_version,
+                    m.target_version,
+                    m.missing.join(" ")
+                )
+            })
+            .collect(),
+        Section::ProvidedElsewhere => report
+            .provided_elsewhere
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {} ({}): {} provided by {} {} ({})",
+                    p.pkgbase,
+                    p.version,
+                    p.repo,
+                    p.name,
+                    p.provider,
+                    p.provider_version,
+                    p.provider_repo
                 )
             })
             .collect(),

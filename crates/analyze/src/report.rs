@@ -124,6 +124,88 @@ pub struct InTesting {
     pub testing_version: String,
 }
 
+/// A target `-bin` package standing in for an x86_64 package: `foo-bin` provides `foo=VER`,
+/// compared with x86_64's `foo` by pkgver only (a prebuilt binary has its own pkgrel).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct BinPackage {
+    /// The target `-bin` package.
+    pub name: String,
+    /// Its target repository.
+    pub repo: String,
+    /// Its own version.
+    pub version: String,
+    /// The name it provides (`foo`).
+    pub provides: String,
+    /// The version it provides for that name.
+    pub provided_version: String,
+    /// The x86_64 pkgbase building `provides`.
+    pub x86_pkgbase: String,
+    /// That pkgbase's x86_64 version.
+    pub x86_version: String,
+    /// `matching`, `newer` or `outdated`, comparing the pkgvers.
+    pub status: &'static str,
+}
+
+/// An x86_64 pkgbase the target cannot build because a depends or makedepends chain ends
+/// at a blacklisted package.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Blocked {
+    pub pkgbase: String,
+    /// Its x86_64 repository.
+    pub repo: String,
+    /// Its x86_64 version.
+    pub version: String,
+    /// The pkgbases from this one to the blacklisted one, each needing the next.
+    pub chain: Vec<String>,
+}
+
+/// A package that is ARCH=any on one side and architecture-specific on the other.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ArchChanged {
+    /// The pkgname.
+    pub name: String,
+    pub pkgbase: String,
+    /// Its target repository.
+    pub repo: String,
+    /// Its x86_64 architecture (`any` or `x86_64`).
+    pub x86_arch: String,
+    /// Its target architecture.
+    pub target_arch: String,
+    pub x86_version: String,
+    pub target_version: String,
+}
+
+/// A pkgbase on both sides whose target build lacks split packages x86_64 builds.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct MissingSplit {
+    pub pkgbase: String,
+    /// Its x86_64 repository.
+    pub repo: String,
+    pub x86_version: String,
+    pub target_version: String,
+    /// The x86_64 pkgnames the target lacks, sorted.
+    pub missing: Vec<String>,
+}
+
+/// A pkgbase missing from the target whose name another target package provides.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ProvidedElsewhere {
+    /// The missing pkgbase (still listed among the missing).
+    pub pkgbase: String,
+    /// Its x86_64 repository.
+    pub repo: String,
+    /// Its x86_64 version.
+    pub version: String,
+    /// Its name the target provides (the pkgbase or one of its pkgnames).
+    pub name: String,
+    /// The target package providing it.
+    pub provider: String,
+    /// The provider's target repository.
+    pub provider_repo: String,
+    /// The provider's version.
+    pub provider_version: String,
+}
+
 /// Everything `repo-analyze` finds. Findings are facts about the repos, not errors.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -149,6 +231,21 @@ pub struct Report {
     pub orphaned: Vec<Orphaned>,
     /// Target packages newer in a testing repository than in stable, waiting for promotion.
     pub in_testing: Vec<InTesting>,
+    /// Pkgbases of the port's own repositories (`[target] port_repos`), not `target_only`.
+    pub port_packages: Vec<OneSided>,
+    /// Target `-bin` packages compared by pkgver with the x86_64 package they provide.
+    pub bin_packages: Vec<BinPackage>,
+    /// x86_64 pkgbases whose depends/makedepends chain reaches a blacklisted package.
+    pub blocked_by_blacklist: Vec<Blocked>,
+    /// Packages ARCH=any on one side and architecture-specific on the other.
+    pub arch_changed: Vec<ArchChanged>,
+    /// Pkgbases whose target build lacks some x86_64 split packages.
+    pub missing_split_packages: Vec<MissingSplit>,
+    /// Missing pkgbases whose name another target package provides.
+    pub provided_elsewhere: Vec<ProvidedElsewhere>,
+    /// Target dependencies with an empty version (`nginx=`): unsatisfiable, as in libalpm;
+    /// upstream packaging bugs, apart from the port's own broken dependencies.
+    pub upstream_broken: Vec<BrokenDep>,
 }
 
 impl Report {
@@ -165,6 +262,13 @@ impl Report {
         self.unsatisfied_deps.sort();
         self.orphaned.sort();
         self.in_testing.sort();
+        self.port_packages.sort();
+        self.bin_packages.sort();
+        self.blocked_by_blacklist.sort();
+        self.arch_changed.sort();
+        self.missing_split_packages.sort();
+        self.provided_elsewhere.sort();
+        self.upstream_broken.sort();
     }
 
     /// The JSON object of `--json`, restricted to `sections` (all when empty).

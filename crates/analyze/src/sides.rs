@@ -24,9 +24,20 @@ pub struct Inputs<'a> {
     /// repository at the highest version, and newer ones are reported as waiting in
     /// testing rather than as duplicates.
     pub target_testing: &'a BTreeMap<String, String>,
+    /// The port's own repositories (`[target] port_repos`): their pkgbases are listed in
+    /// `port_packages`, never as `target_only` or in another repository than x86_64's.
+    pub port_repos: &'a [String],
+    /// Upstream testing (`--upstream-testing`): the state repository's testing directories.
+    /// A pkgbase newer there is compared at that version, keeping its stable repository.
+    pub x86_testing: Option<&'a State>,
 }
 
 impl Inputs<'_> {
+    /// Whether `repo` is one of the port's own repositories.
+    pub(crate) fn is_port_repo(&self, repo: &str) -> bool {
+        self.port_repos.iter().any(|r| r == repo)
+    }
+
     /// The repository a target package counts for: the stable one for a testing repo.
     pub(crate) fn stable_repo<'r>(&'r self, repo: &'r str) -> &'r str {
         self.target_testing.get(repo).map_or(repo, String::as_str)
@@ -64,6 +75,23 @@ pub(crate) fn x86_side<'a>(inputs: &Inputs<'a>) -> BTreeMap<&'a str, X86Base<'a>
                 pkgnames: Vec::new(),
             },
         );
+    }
+    for entry in inputs.x86_testing.iter().flat_map(|t| t.entries()) {
+        let stable = entry
+            .repo
+            .strip_suffix("-testing")
+            .unwrap_or(entry.repo.as_str());
+        let base = bases
+            .entry(entry.pkgbase.as_str())
+            .or_insert_with(|| X86Base {
+                repo: stable,
+                version: &entry.version,
+                any: entry.any,
+                pkgnames: Vec::new(),
+            });
+        if vercmp(&entry.version, base.version).is_gt() {
+            base.version = &entry.version;
+        }
     }
     for pkg in inputs.x86.packages() {
         let base = bases.entry(pkg.base()).or_insert_with(|| X86Base {
@@ -128,7 +156,7 @@ pub(crate) fn compare(
             }
             continue;
         };
-        if !t.repos.contains(x.repo) {
+        if !t.repos.contains(x.repo) && !t.repos.iter().any(|r| inputs.is_port_repo(r)) {
             report.repo_mismatches.push(RepoMismatch {
                 pkgbase: name.into(),
                 x86_repo: x.repo.into(),
@@ -151,7 +179,16 @@ pub(crate) fn compare(
     }
 
     for (&name, t) in target {
-        if x86.contains_key(name) {
+        let in_port_repo = t.repos.iter().any(|r| inputs.is_port_repo(r));
+        if in_port_repo {
+            report.port_packages.push(OneSided {
+                pkgbase: name.into(),
+                repo: t.repos.iter().copied().collect::<Vec<_>>().join(","),
+                version: t.version.into(),
+                pkgnames: owned(&t.pkgnames),
+            });
+        }
+        if x86.contains_key(name) || in_port_repo {
             continue;
         }
         // A renamed or merged package is still accounted for when x86_64 provides its names.

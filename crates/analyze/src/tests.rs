@@ -164,6 +164,8 @@ fn every_section() {
         target: &w.target,
         blacklist: &blacklist,
         target_testing: &Default::default(),
+        port_repos: &[],
+        x86_testing: None,
     });
     let bases = |v: &[OneSided]| v.iter().map(|o| o.pkgbase.clone()).collect::<Vec<_>>();
     assert_eq!(
@@ -230,6 +232,8 @@ fn json_has_exactly_the_sections_and_filters() {
         target: &w.target,
         blacklist: &Blacklist::default(),
         target_testing: &Default::default(),
+        port_repos: &[],
+        x86_testing: None,
     });
     let json = r.to_json(&[]);
     let keys: Vec<&str> = json

@@ -195,6 +195,18 @@ impl Index {
         }
     }
 
+    /// The `-bin` packages standing in for `name`: a package called `{name}-bin` that
+    /// provides `name` (a prebuilt upstream binary the port ships instead of building
+    /// `name`), with the provided version when it has one.
+    pub fn bin_providers<'a>(&'a self, name: &'a str) -> impl Iterator<Item = Provider<'a>> + 'a {
+        self.providers(name).filter(move |p| {
+            p.package
+                .name()
+                .strip_suffix("-bin")
+                .is_some_and(|base| base == name)
+        })
+    }
+
     /// Packages satisfying `relation`, as libalpm decides: by their own name and version,
     /// or by a provision (versioned relations need a versioned provision). Packages matching
     /// by name come first, then providers; each package once, in repository precedence.

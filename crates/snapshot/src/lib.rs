@@ -55,10 +55,15 @@ pub struct Snapshot {
     pub target: Index,
     /// The state repository's x86_64 and any entries for the configured repos.
     pub state: State,
-    /// Every database fetched, x86_64 first, in configuration order.
+    /// Every database fetched, x86_64 first (stable, then testing), in configuration order.
     pub downloads: Vec<Downloaded>,
     /// What syncing the state repository did (`None` offline).
     pub state_sync: Option<SyncOutcome>,
+    /// With `[x86] include_testing`: the state repository's testing directories that exist
+    /// (`core-testing-x86_64`, ...), read apart because their pkgbases are in stable too.
+    /// Each entry's `repo` is the testing repository; the stable one is its name without
+    /// `-testing`.
+    pub x86_testing: Option<State>,
 }
 
 /// The database sources of both sides: x86_64 first, then the target.
@@ -78,6 +83,9 @@ pub fn sources(config: &Config, options: &Options) -> (Vec<DbSource>, Vec<DbSour
 /// Every source, with the optional ones apart.
 struct Sources {
     x86: Vec<DbSource>,
+    /// Optional: upstream testing databases, each under its stable repository's name, so
+    /// that its packages keep the stable repository for the upload mapping.
+    x86_testing: Vec<DbSource>,
     /// Required: the compared repositories and the port repositories.
     target: Vec<DbSource>,
     /// Optional: a mirror that does not carry a testing repository has it empty.
@@ -122,8 +130,17 @@ fn all_sources(config: &Config, options: &Options) -> Sources {
             .map(|(_, testing)| from_mirror(testing))
             .collect();
     }
+    let x86_testing = config
+        .x86_testing_repos()
+        .into_iter()
+        .map(|(stable, testing)| DbSource {
+            repo: stable,
+            url: config.x86_db_url(&testing),
+        })
+        .collect();
     Sources {
         x86,
+        x86_testing,
         target,
         target_testing,
     }
@@ -142,8 +159,13 @@ pub async fn load(config: &Config, options: &Options) -> Result<Snapshot, Snapsh
         let state_path = workdir.state();
         let url = config.x86.state_repo.clone();
         let repos = config.repos.clone();
+        let testing_repos: Vec<String> = config
+            .x86_testing_repos()
+            .into_iter()
+            .map(|(_, testing)| testing)
+            .collect();
         let offline = options.offline;
-        move || -> Result<(State, Option<SyncOutcome>), SnapshotError> {
+        move || -> Result<(State, Option<SyncOutcome>, Option<State>), SnapshotError> {
             let outcome = if offline {
                 open_existing(&state_path)?;
                 None
@@ -151,31 +173,63 @@ pub async fn load(config: &Config, options: &Options) -> Result<Snapshot, Snapsh
                 Some(sync_state_repo(&url, &state_path)?)
             };
             let state = State::read(&state_path, &repos, "x86_64")?;
-            Ok((state, outcome))
+            // Upstream testing is often empty, and git keeps no empty directories.
+            let present: Vec<&String> = testing_repos
+                .iter()
+                .filter(|r| {
+                    state_path.join(format!("{r}-x86_64")).is_dir()
+                        || state_path.join(format!("{r}-any")).is_dir()
+                })
+                .collect();
+            let testing = if present.is_empty() {
+                None
+            } else {
+                Some(State::read(&state_path, &present, "x86_64")?)
+            };
+            Ok((state, outcome, testing))
         }
     });
     let limits = db_limits(&config.limits);
     let cache = workdir.db_cache();
-    let (downloads, optional) = tokio::join!(
+    let (downloads, x86_optional, target_optional) = tokio::join!(
         download_all(&required, &cache, options.offline, &limits),
+        download_optional(&sources.x86_testing, &cache, options.offline, &limits),
         download_optional(&sources.target_testing, &cache, options.offline, &limits),
     );
     let state = state_task.await.unwrap_or(Err(SnapshotError::Panicked));
-    let mut downloads = downloads?;
-    let optional = optional?;
-    let (state, state_sync) = state?;
+    let downloads = downloads?;
+    let x86_optional = x86_optional?;
+    let target_optional = target_optional?;
+    let (state, state_sync, x86_testing) = state?;
 
-    let x86_count = sources.x86.len();
-    let files = |range: &[Downloaded]| range.iter().map(|d| d.file.clone()).collect::<Vec<_>>();
-    let x86 = Index::new(load_dbs(&files(&downloads[..x86_count]), &limits)?);
-    downloads.extend(optional);
-    let target = Index::new(load_dbs(&files(&downloads[x86_count..]), &limits)?);
+    // x86_64 stable, its testing, the target, its testing: stable first, as it takes
+    // precedence by name in the indexes.
+    let (x86_required, target_required) = downloads.split_at(sources.x86.len());
+    let files = |parts: &[&[Downloaded]]| {
+        parts
+            .iter()
+            .flat_map(|p| p.iter().map(|d| d.file.clone()))
+            .collect::<Vec<_>>()
+    };
+    let x86 = Index::new(load_dbs(&files(&[x86_required, &x86_optional]), &limits)?);
+    let target = Index::new(load_dbs(
+        &files(&[target_required, &target_optional]),
+        &limits,
+    )?);
+    let downloads = [
+        x86_required,
+        &x86_optional,
+        target_required,
+        &target_optional,
+    ]
+    .concat();
     Ok(Snapshot {
         x86,
         target,
         state,
         downloads,
         state_sync,
+        x86_testing,
     })
 }
 

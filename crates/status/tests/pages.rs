@@ -296,6 +296,7 @@ fn the_analysis_page_shows_every_section_escaped() {
             repo: "extra".into(),
             version: "1-1".into(),
         }],
+        ..Report::default()
     };
     let html = render_analysis_html(
         &report,
