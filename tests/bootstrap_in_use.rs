@@ -24,13 +24,27 @@ fn started_group(events: &Path, pkgbase: &str) -> Option<i32> {
     })
 }
 
+/// Kills the orphaned build's process group when the test ends, however it ends: a failed
+/// assertion must not leave a build sleeping for ten minutes.
+struct KillGroup(i32);
+
+impl Drop for KillGroup {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0)])
+            .status();
+    }
+}
+
 #[test]
 fn continue_after_kill_9_leaves_the_copy_an_orphaned_build_still_uses() {
+    // The state repository needs both of the world's repositories.
     let env = Env::new(
         WorldSpec::new()
-            .pkgbase(PkgbaseSpec::new("binutils", "2.43-1").repo(archport_testworld::Repo::Core)),
+            .pkgbase(PkgbaseSpec::new("binutils", "2.43-1").repo(archport_testworld::Repo::Core))
+            .pkgbase(PkgbaseSpec::new("valgrind", "3.23.0-1").arch(["x86_64", "aarch64"])),
     );
-    env.use_fake_devtools("\n[bootstrap]\nstage1 = [\"binutils\"]\nstage2 = []\n");
+    env.use_fake_devtools("\n[bootstrap]\nstage1 = [\"binutils\"]\nstage2 = [\"binutils\"]\n");
     let events = env.path().join("events.log");
     let command = || {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_bootstrap-toolchain"));
@@ -38,6 +52,7 @@ fn continue_after_kill_9_leaves_the_copy_an_orphaned_build_still_uses() {
             .env_remove("ARCHPORT_CONFIG")
             .env("NO_COLOR", "1")
             .env("FAKE_BUILD_EVENTS", &events)
+            .env("FAKE_DEVTOOLS_LOG", env.path().join("devtools.log"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -52,8 +67,14 @@ fn continue_after_kill_9_leaves_the_copy_an_orphaned_build_still_uses() {
         .spawn()
         .unwrap();
     let group = wait_until("binutils to start building", || {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+            panic!("bootstrap-toolchain ended ({status}) before building:\n{stderr}");
+        }
         started_group(&events, "binutils")
     });
+    let orphan = KillGroup(group);
     child.kill().unwrap();
     child.wait().unwrap();
     let copy = env.path().join("chroot/archport-bootstrap");
@@ -85,11 +106,7 @@ fn continue_after_kill_9_leaves_the_copy_an_orphaned_build_still_uses() {
     assert_eq!(starts, 1, "no second build was started");
 
     // Once the orphan is gone, the copy is a leftover: --continue removes it and builds.
-    let killed = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{group}")])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    drop(orphan);
     let lock = env.path().join("chroot/archport-bootstrap.lock");
     wait_until("the orphan to release the copy", || {
         std::fs::File::open(&lock)
