@@ -1,10 +1,11 @@
 //! bootstrap-toolchain: the staged rebuild of the toolchain.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use archport_bootstrap::{Options, run};
 use archport_cli::{CommonArgs, EXIT_ERROR, EXIT_OK, UsageError};
+use archport_config::Config;
 use archport_config::Overrides;
 use archport_preflight::RunKind;
 use clap::Parser;
@@ -45,6 +46,16 @@ struct Cli {
     /// sudo, directories, free space, keys); exit 0 when it is, 1 with every problem
     #[arg(long, conflicts_with_all = ["dry_run", "continue_run"])]
     check: bool,
+    /// Print the current or last bootstrap's state (from build-state/bootstrap.json) and exit
+    #[arg(long, conflicts_with_all = ["dry_run", "continue_run", "check", "start_from", "no_upload"])]
+    status: bool,
+    /// With --status: the state as status.json's schema, for scripts
+    #[arg(long, requires = "status", conflicts_with = "html")]
+    json: bool,
+    /// With --status: write the status page to FILE (the logs it links to go into logs/ next
+    /// to it); the page in [status] dir is kept current by every run anyway
+    #[arg(long, value_name = "FILE", requires = "status")]
+    html: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -77,6 +88,9 @@ fn main() -> ExitCode {
             eprintln!("{}", report.verdict("bootstrap-toolchain --check"));
             return Ok(if report.is_ok() { EXIT_OK } else { EXIT_ERROR });
         }
+        if cli.status {
+            return runtime.block_on(status(&config, cli.json, cli.html.as_deref()));
+        }
         let summary = match runtime.block_on(run(&config, &options)) {
             Ok(summary) => summary,
             Err(e) if e.is_usage() => return Err(UsageError(e.to_string()).into()),
@@ -89,4 +103,34 @@ fn main() -> ExitCode {
         eprint!("{}", summary.render());
         Ok(summary.exit_code())
     })
+}
+
+/// `--status`: the last bootstrap as text, as JSON (`--json`) or as a page (`--html FILE`).
+async fn status(config: &Config, json: bool, html: Option<&Path>) -> anyhow::Result<u8> {
+    let record = config
+        .paths
+        .workdir
+        .join(archport_bootstrap::record::RECORD_FILE);
+    let no_run = || {
+        anyhow::anyhow!(
+            "{}: no bootstrap run recorded yet; run bootstrap-toolchain first",
+            record.display()
+        )
+    };
+    if let Some(file) = html {
+        if !archport_bootstrap::status::write_page(config, file).await? {
+            return Err(no_run());
+        }
+        eprintln!("wrote {}", file.display());
+        return Ok(EXIT_OK);
+    }
+    let status = archport_bootstrap::status::current(config)
+        .await?
+        .ok_or_else(no_run)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+    } else {
+        print!("{}", archport_bootstrap::status::render_text(&status));
+    }
+    Ok(EXIT_OK)
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use archport_runner::{LockError, RootError};
+use archport_runner::{LockError, RootError, StaleCopyError};
 
 /// A bootstrap run that could not start or go on.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +81,13 @@ pub enum BootstrapError {
         /// What went wrong.
         problem: String,
     },
+    /// The working copy an earlier run left is still in use by the build that run left
+    /// running (after `kill -9`), so it is not removed.
+    #[error(transparent)]
+    CopyInUse(#[from] StaleCopyError),
+    /// The status page could not be read or written (`--status --html`).
+    #[error(transparent)]
+    Status(#[from] archport_status::StatusError),
     /// The chroot could not be set up (stale working copy, root chroot).
     #[error("{0}")]
     Chroot(String),

@@ -14,7 +14,9 @@
 //! - [`record`]: the step record `--continue` resumes from;
 //! - `prepare`: the steps a run (or dry run) builds;
 //! - [`run`](mod@run): the whole run, with signals;
-//! - [`dry_run`]: what a run would do, touching nothing.
+//! - [`dry_run`]: what a run would do, touching nothing;
+//! - [`status`]: the status page (`[status] dir`), kept current at every transition, and
+//!   `--status --html FILE`.
 //!
 //! Running a step, the root chroot, logs, signals, the console and the work-directory lock
 //! (shared with `build-packages`, which uses the same chroot) are `archport-runner`'s; the
@@ -31,6 +33,7 @@ mod prepare;
 pub mod record;
 pub mod run;
 pub mod sources;
+pub mod status;
 pub mod step;
 mod summary;
 

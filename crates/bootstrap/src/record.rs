@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use archport_runner::Outcome;
+use archport_triage::{Category, Classification};
 use archport_upload::PackageFile;
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +73,13 @@ pub struct StepRecord {
     /// Why it failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What kind of failure it was (`download`, `checksum`, `build`, ...), from its log and
+    /// the runner's facts (`archport_triage::classify_failure`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<Category>,
+    /// The log line (or runner fact) that shows the category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 impl StepRecord {
@@ -89,6 +97,8 @@ impl StepRecord {
             finished: None,
             phase: None,
             reason: None,
+            category: None,
+            cause: None,
         }
     }
 }
@@ -188,6 +198,14 @@ impl Record {
                 entry.reason = Some(failure.reason.clone());
             }
             Outcome::Interrupted => entry.state = StepState::Interrupted,
+        }
+    }
+
+    /// Records what kind of failure step `index`'s failure was.
+    pub fn classify_step(&mut self, index: usize, classification: Classification) {
+        if let Some(entry) = self.steps.get_mut(index) {
+            entry.category = Some(classification.category);
+            entry.cause = Some(classification.cause);
         }
     }
 

@@ -7,12 +7,13 @@ use std::path::Path;
 use archport_chroot::{Cancel, run as run_cmd};
 use archport_config::Config;
 use archport_runner::{
-    Console, Outcome, Processes, RunLock, Signals, create_root_chroot, exit_text, format_duration,
-    logs, tool_name,
+    Console, Outcome, Processes, RunLock, Signals, copies_not_in_use, create_root_chroot,
+    exit_text, format_duration, logs, tool_name,
 };
+use archport_triage::classify_failure;
 use archport_upload::Uploader;
 
-use crate::commands::Commands;
+use crate::commands::{COPY, Commands};
 use crate::error::BootstrapError;
 use crate::options::Options;
 use crate::plan::distinct_pkgbases;
@@ -82,6 +83,7 @@ async fn execute(
     // resumes.
     let record_file = record_path(config);
     record.save(&record_file)?;
+    publish_status(config, &record, console).await;
     let commands = Commands::new(config);
     let packages = checkouts(config, &record, first, &commands, console)?;
     announce(&mut signals, console);
@@ -129,6 +131,7 @@ async fn execute(
         let installed = record.built_before(i);
         let attempt = record.start_step(i, &package.version, &log, &now());
         record.save(&record_file)?;
+        publish_status(config, &record, console).await;
 
         let step_start = std::time::Instant::now();
         let outcome = {
@@ -143,7 +146,13 @@ async fn execute(
         };
         let _ = logs::rotate(&logs_dir, &step.pkgbase);
         record.finish_step(i, &outcome, &now());
+        if let Outcome::Failed(failure) = &outcome {
+            let classification =
+                classify_failure(Some(&log), failure.phase.as_str(), &failure.reason).await;
+            record.classify_step(i, classification);
+        }
         record.save(&record_file)?;
+        publish_status(config, &record, console).await;
         match outcome {
             Outcome::Built { published, .. } => {
                 let target = published
@@ -179,6 +188,15 @@ async fn execute(
     summary.elapsed = console.elapsed();
     drop(lock);
     Ok(summary)
+}
+
+/// Brings the status page (`[status] dir`) up to date with `record`, right after each
+/// save of the record. A page that cannot be written is said on the console and does not
+/// stop the builds: the record, not the page, is what `--continue` trusts.
+async fn publish_status(config: &Config, record: &Record, console: &Console) {
+    if let Err(e) = crate::status::refresh(config, record).await {
+        console.alert(&format!("status page not updated: {e}"));
+    }
 }
 
 /// Says on the console what the signals that came so far did.
@@ -227,7 +245,9 @@ fn checkouts(
 
 /// Removes a crashed run's working copy, creates the cache and, when missing, the root
 /// chroot (removing what a failed or interrupted mkarchroot made of it); their output goes
-/// to `log`. The copy's removal runs to its end even after a signal.
+/// to `log`. The copy's removal runs to its end even after a signal. A copy still locked by
+/// the build a killed run left running is an error, never removed: that build would break,
+/// or publish over what this run publishes.
 async fn prepare_chroot(
     config: &Config,
     commands: &Commands,
@@ -237,6 +257,11 @@ async fn prepare_chroot(
 ) -> Result<(), BootstrapError> {
     let quiet = Cancel::new();
     if commands.copy_exists() {
+        copies_not_in_use(
+            commands.devtools(),
+            vec![COPY.to_owned()],
+            "bootstrap-toolchain",
+        )?;
         console.note("removing the working copy an earlier run left");
         for cmd in commands.remove_copy() {
             let problem = match run_cmd(&cmd, log, &quiet).await {

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use archport_triage::Classification;
 use archport_vercmp::{PkgBase, PkgName, Relation, Repo, Version};
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +68,12 @@ pub struct Entry {
     pub ignorearch: bool,
     /// Set by build-packages in `failed_packages.json`: why the step was not built.
     pub failure: Option<FailureRecord>,
+    /// Set by build-packages in `failed_packages.json` on a failed step: what kind of
+    /// failure it is and the log line that shows it (`category` and `cause` in the file,
+    /// from `archport_triage::classify_failure`), so a script can sort the morning's
+    /// failures without reading logs. Absent in lists written before it existed; either
+    /// key may be missing on read (no `category` reads as `unknown`, no `cause` as empty).
+    pub classification: Option<Classification>,
     /// Set by build-packages in `failed_packages.json`: the build log.
     pub log: Option<String>,
 }
@@ -222,6 +229,7 @@ impl Entry {
             added_reason: None,
             ignorearch: false,
             failure: None,
+            classification: None,
             log: None,
         }
     }
@@ -419,6 +427,59 @@ mod tests {
             assert!(bad.parse::<FailureRecord>().is_err(), "{bad:?}");
         }
         read_with("failure", r#""it broke""#);
+    }
+
+    #[test]
+    fn failures_carry_category_and_cause_and_older_lists_still_read() {
+        use archport_triage::Category;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("failed_packages.json");
+        let failed = Entry {
+            failure: Some("build: makechrootpkg exited with 255".parse().unwrap()),
+            classification: Some(Classification {
+                category: Category::Checksum,
+                cause: "==> ERROR: One or more files did not pass the validity check!".into(),
+            }),
+            log: Some("/w/logs/boost.log".into()),
+            ..entry("boost")
+        };
+        let list = BuildList {
+            command: String::new(),
+            timestamp: String::new(),
+            packages: vec![failed, entry("zlib")],
+        };
+        list.write(&path).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(value["packages"][0]["category"], "checksum");
+        assert_eq!(
+            value["packages"][0]["cause"],
+            "==> ERROR: One or more files did not pass the validity check!"
+        );
+        let keys: Vec<&String> = value["packages"][1].as_object().unwrap().keys().collect();
+        assert!(
+            !keys.iter().any(|k| *k == "category" || *k == "cause"),
+            "absent when unset: {keys:?}"
+        );
+        assert_eq!(BuildList::read(&path).unwrap(), list);
+
+        // Either key alone reads; a category that is none of the table's is refused.
+        let mut json = value.clone();
+        let first = json["packages"][0].as_object_mut().unwrap();
+        first.remove("cause");
+        std::fs::write(&path, json.to_string()).unwrap();
+        let read = BuildList::read(&path).unwrap();
+        let got = read.packages[0].classification.clone().unwrap();
+        assert_eq!((got.category, got.cause.as_str()), (Category::Checksum, ""));
+        let mut json = value;
+        let first = json["packages"][0].as_object_mut().unwrap();
+        first.remove("category");
+        std::fs::write(&path, json.to_string()).unwrap();
+        let read = BuildList::read(&path).unwrap();
+        let got = read.packages[0].classification.clone().unwrap();
+        assert_eq!(got.category, Category::Unknown);
+        let err = read_with("category", r#""Build""#);
+        assert!(err.contains("unknown failure category"), "{err}");
     }
 
     #[test]

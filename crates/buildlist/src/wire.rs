@@ -5,6 +5,7 @@
 //! the three source booleans, `skip` as 0 or 1, versions and relations as strings. Reading
 //! checks every value and names the entry and the field of the first bad one.
 
+use archport_triage::{Category, Classification};
 use archport_vercmp::{PkgName, Relation, Repo, Version};
 use serde::{Deserialize, Serialize};
 
@@ -39,6 +40,10 @@ struct Wire {
     ignorearch: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     failure: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cause: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     log: Option<String>,
 }
@@ -82,6 +87,8 @@ impl From<&Entry> for Wire {
             added_reason: e.added_reason.clone(),
             ignorearch: e.ignorearch,
             failure: e.failure.as_ref().map(ToString::to_string),
+            category: e.classification.as_ref().map(|c| c.category.to_string()),
+            cause: e.classification.as_ref().map(|c| c.cause.clone()),
             log: e.log.clone(),
         }
     }
@@ -104,6 +111,25 @@ fn relations(name: &'static str, texts: &[String]) -> Result<Vec<Relation>, Stri
         .iter()
         .map(|t| t.parse::<Relation>().map_err(field(name)))
         .collect()
+}
+
+/// `category` and `cause` as the file holds them: both optional, so lists written before
+/// they existed (or by hand) still read; a category must be one of the table's names.
+fn classification(
+    category: Option<&str>,
+    cause: Option<String>,
+) -> Result<Option<Classification>, String> {
+    let category = category
+        .map(str::parse::<Category>)
+        .transpose()
+        .map_err(field("category"))?;
+    Ok(match (category, cause) {
+        (None, None) => None,
+        (category, cause) => Some(Classification {
+            category: category.unwrap_or(Category::Unknown),
+            cause: cause.unwrap_or_default(),
+        }),
+    })
 }
 
 impl TryFrom<Wire> for Entry {
@@ -173,6 +199,7 @@ impl TryFrom<Wire> for Entry {
                     .map(str::parse::<FailureRecord>)
                     .transpose()
                     .map_err(field("failure"))?,
+                classification: classification(w.category.as_deref(), w.cause)?,
                 log: w.log,
                 name: name.clone(),
             })

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub use carch::{carch_from_makepkg_conf, makepkg_conf_value};
 pub use model::{
     Bootstrap, Build, Config, DEFAULT_MIN_FREE_SPACE_GIB, DEFAULT_STAGE1, DEFAULT_STAGE2, Limits,
-    Paths, Sources, Target, Tools, Upload, UploadBackend, X86, db_url, repo_of_db_url,
+    Paths, Sources, StatusPage, Target, Tools, Upload, UploadBackend, X86, db_url, repo_of_db_url,
 };
 pub use overrides::Overrides;
 pub use workdir::Workdir;

@@ -32,6 +32,8 @@ pub struct Config {
     pub build: Build,
     /// What a mirror may make us download and hold.
     pub limits: Limits,
+    /// Where the build tools keep their status page.
+    pub status: StatusPage,
     /// The file this came from, or `None` for the built-in defaults.
     pub file: Option<PathBuf>,
     /// The directory relative paths were resolved against.
@@ -154,6 +156,16 @@ pub struct Build {
     pub min_free_space_gib: u64,
 }
 
+/// The status page (`[status]`): `index.html` and `status.json`, kept current by
+/// build-packages and bootstrap-toolchain at every state transition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusPage {
+    /// The directory the page, `status.json`, `history.json` and `logs/` are written to;
+    /// absolute after loading (relative to the config file); `{workdir}/status` by default,
+    /// so it can be served or synced (an S3 bucket) as it is.
+    pub dir: PathBuf,
+}
+
 /// The default of `[build] min_free_space_gib`.
 pub const DEFAULT_MIN_FREE_SPACE_GIB: u64 = 20;
 /// Caps on one sync database, so that a hostile or broken mirror costs an error line rather
@@ -223,6 +235,14 @@ pub(crate) struct RawConfig {
     build: RawBuild,
     #[serde(default)]
     limits: RawLimits,
+    #[serde(default)]
+    status: RawStatus,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStatus {
+    dir: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -561,6 +581,12 @@ impl RawConfig {
                     .unwrap_or(DEFAULT_MIN_FREE_SPACE_GIB),
             },
             limits,
+            status: StatusPage {
+                dir: match self.status.dir {
+                    Some(d) => base.join(d).components().collect(),
+                    None => crate::Workdir::new(&workdir).status(),
+                },
+            },
             file: (file != Path::new("<defaults>")).then(|| file.to_owned()),
             base_dir: base.to_owned(),
         })

@@ -254,3 +254,18 @@ fn limits_have_defaults_and_are_known_keys() {
     let err = Config::from_toml("[limits]\nmax_db_gib = 1\n", file, base).unwrap_err();
     assert!(err.to_string().contains("max_db_gib"), "{err}");
 }
+
+#[test]
+fn the_status_page_lives_in_the_workdir_unless_configured() {
+    let base = Path::new("/w");
+    let file = Path::new("/w/archport.toml");
+    let c = Config::from_toml("[paths]\nworkdir = \"work\"\n", file, base).unwrap();
+    assert_eq!(c.status.dir, Path::new("/w/work/status"));
+    assert_eq!(c.status.dir, c.workdir().status());
+    let c = Config::from_toml("[status]\ndir = \"public/./port\"\n", file, base).unwrap();
+    assert_eq!(c.status.dir, Path::new("/w/public/port"));
+    let c = Config::from_toml("[status]\ndir = \"/srv/www\"\n", file, base).unwrap();
+    assert_eq!(c.status.dir, Path::new("/srv/www"));
+    let err = Config::from_toml("[status]\npath = \"x\"\n", file, base).unwrap_err();
+    assert!(err.to_string().contains("path"), "{err}");
+}

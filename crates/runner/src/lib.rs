@@ -25,6 +25,7 @@ mod plan;
 mod root;
 mod signals;
 mod spawn;
+mod stale;
 
 pub use console::{Console, format_duration};
 pub use error::{LockError, RootError};
@@ -35,3 +36,4 @@ pub use plan::{Action, Cleanup, FailureCleanup, Plan, PlanStep};
 pub use root::create_root_chroot;
 pub use signals::{Interrupt, Signals};
 pub use spawn::{Processes, Spawn};
+pub use stale::{StaleCopyError, copies_not_in_use, stale_copies_not_in_use};

@@ -241,20 +241,10 @@ fn phase_of_reason(reason: &str) -> Option<String> {
     .then(|| head.to_owned())
 }
 
-/// What a runner reason says about the failed phase: `upload:`/`publish:` reasons are
-/// upload failures, `setup:`/`chroot:` reasons set-up failures.
+/// What a runner reason (`<phase>: <reason>`) says before the log is read: the failed step
+/// (upload, set-up or build) and a `[build] timeout`; see [`Facts::from_reason`].
 pub(crate) fn facts_from_reason(reason: &str) -> Facts {
-    use archport_triage::FailedPhase;
-    let phase = match phase_of_reason(reason).as_deref() {
-        Some("upload" | "publish") => Some(FailedPhase::Upload),
-        Some("setup" | "chroot") => Some(FailedPhase::Setup),
-        Some(_) => Some(FailedPhase::Build),
-        None => None,
-    };
-    Facts {
-        phase,
-        ..Facts::default()
-    }
+    Facts::from_reason(reason)
 }
 
 #[cfg(test)]

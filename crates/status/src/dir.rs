@@ -60,6 +60,36 @@ fn write_blocking(dir: &Path, status: &Status, history: &History) -> Result<(), 
     write_atomic(&index, render_html(status).as_bytes()).map_err(StatusError::io(&index))
 }
 
+/// Writes the page of `status` alone to `file` (its directory created if missing), with the
+/// logs it links to placed under `logs/` next to it as [`write_status_dir`] places them, so
+/// the page's links resolve wherever `file` is. No JSON, no history: `--status --html FILE`
+/// renders on demand and changes nothing the running tools keep.
+pub async fn write_page_file(file: &Path, status: &Status) -> Result<(), StatusError> {
+    let file = file.to_owned();
+    let status = status.clone();
+    let for_error = file.clone();
+    tokio::task::spawn_blocking(move || {
+        let dir = match file.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let logs = dir.join(LOGS_DIR);
+        let referenced = referenced_logs(&status);
+        if !referenced.is_empty() {
+            std::fs::create_dir_all(&logs).map_err(StatusError::io(&logs))?;
+        }
+        for (name, source) in referenced {
+            place_log(&source, &logs.join(name))?;
+        }
+        write_atomic(&file, render_html(&status).as_bytes()).map_err(StatusError::io(&file))
+    })
+    .await
+    .map_err(|e| StatusError::Task {
+        path: for_error,
+        message: e.to_string(),
+    })?
+}
+
 fn write_json<T: serde::Serialize>(value: &T, path: &Path) -> Result<(), StatusError> {
     let mut text = serde_json::to_string_pretty(value).map_err(|source| StatusError::Json {
         path: path.to_owned(),

@@ -29,8 +29,9 @@ pub enum FailedPhase {
 pub struct Facts {
     /// The step that failed, when the runner knows it.
     pub phase: Option<FailedPhase>,
-    /// The runner stopped the build at `[build] timeout`, after this many seconds.
-    pub timed_out_after_secs: Option<u64>,
+    /// The runner stopped the build at `[build] timeout`: its own words
+    /// (`timed out after 2h`), which become the cause.
+    pub timed_out: Option<String>,
     /// The build's process died of this signal (not one the runner sent for a timeout).
     pub signal: Option<i32>,
 }
@@ -122,7 +123,7 @@ fn last_error_line(lines: &[String]) -> Option<&str> {
 /// [`crate::read_tail`]) and what the runner knows.
 ///
 /// Precedence, first that applies:
-/// 1. `facts.timed_out_after_secs`: `timeout` (cause `timed out after <n>s`).
+/// 1. `facts.timed_out`: `timeout` (cause: the runner's words, `timed out after 2h`).
 /// 2. `facts.signal`: `killed` (cause: the log's killed line if any, else `killed by
 ///    signal <n>`).
 /// 3. `facts.phase` upload or setup: `upload` / `setup` (cause: the deciding log line, else
@@ -140,8 +141,8 @@ pub fn classify(tail: &str, facts: &Facts) -> Classification {
         category,
         cause: cap(cause),
     };
-    if let Some(secs) = facts.timed_out_after_secs {
-        return with(Category::Timeout, &format!("timed out after {secs}s"));
+    if let Some(words) = &facts.timed_out {
+        return with(Category::Timeout, words);
     }
     if let Some(signal) = facts.signal {
         return match decided {

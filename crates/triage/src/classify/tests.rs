@@ -195,7 +195,7 @@ fn quoted_messages_do_not_count() {
 fn runner_facts_outrank_the_log() {
     let log = fixture("makepkg-build-fails.log");
     let timeout = Facts {
-        timed_out_after_secs: Some(7200),
+        timed_out: Some("timed out after 7200s".into()),
         ..Facts::default()
     };
     assert_eq!(
@@ -271,4 +271,33 @@ async fn a_long_log_is_read_from_its_end() {
         .unwrap_err();
     assert!(err.to_string().starts_with("build log "), "{err}");
     assert!(err.to_string().contains("missing.log"), "{err}");
+}
+
+#[tokio::test]
+async fn a_failed_build_is_classified_from_its_log_and_the_runner_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("zlib-build.log");
+    std::fs::write(&log, fixture("makepkg-checksum-fails.log")).unwrap();
+    let got = crate::classify_failure(Some(&log), "build", "makechrootpkg exited with 255").await;
+    assert_eq!(got.category, Category::Checksum);
+    assert!(got.cause.contains("validity check"), "{}", got.cause);
+    // The runner's timeout outranks the log.
+    let got = crate::classify_failure(Some(&log), "build", "timed out after 30m").await;
+    assert_eq!(got.category, Category::Timeout);
+    assert_eq!(got.cause, "timed out after 30m");
+    // The upload phase, whatever the log.
+    let got = crate::classify_failure(Some(&log), "upload", "repo-upload exited with 1").await;
+    assert_eq!(got.category, Category::Upload);
+    // No log: the reason alone.
+    let missing = dir.path().join("missing.log");
+    let got = crate::classify_failure(
+        Some(&missing),
+        "build",
+        "==> ERROR: A failure occurred in check().",
+    )
+    .await;
+    assert_eq!(got.category, Category::Check);
+    let got = crate::classify_failure(None, "build", "makechrootpkg exited with 1").await;
+    assert_eq!(got.category, Category::Unknown);
+    assert_eq!(got.cause, "makechrootpkg exited with 1");
 }
