@@ -9,6 +9,13 @@ fake_die() {
 	exit 1
 }
 
+# devtools' own `die` (lib/common.sh): the message, then exit 255. mkarchroot, arch-nspawn
+# and makechrootpkg end with it on every error, a failed build included.
+devtools_die() {
+	printf '==> ERROR: %s\n' "$*" >&2
+	exit 255
+}
+
 fake_record() {
 	[[ -n ${FAKE_DEVTOOLS_LOG:-} ]] ||
 		fake_die "FAKE_DEVTOOLS_LOG is not set: it must name the file that records devtools calls"
