@@ -47,9 +47,10 @@
 //! # PATH
 //!
 //! makechrootpkg runs `arch-nspawn` by name, and ignores a failed `-u` update, so a devtools
-//! installed outside `PATH` fails late and obscurely. Every devtools command therefore gets
-//! its own program's directory first on its `PATH` ([`Cmd::path_first`]). Through sudo
-//! that holds only without sudoers' `secure_path`, or with devtools' directory in it.
+//! installed outside `PATH` fails late and obscurely; mkarchroot ends with `exec arch-nspawn
+//! ... locale-gen`. Both therefore get their own program's directory first on their `PATH`
+//! ([`Cmd::path_first`]); arch-nspawn runs no devtools. Through sudo that holds only
+//! without sudoers' `secure_path`, or with devtools' directory in it.
 //!
 //! # The root chroot's directory
 //!
@@ -278,8 +279,9 @@ impl Devtools {
     /// Sets a failed build's working copy aside as [`crate::failed_copy_name`]`(pkgbase)`,
     /// replacing an earlier failed copy of that pkgbase, so the slot's next build (which
     /// re-creates the slot's copy) does not wipe what there is to inspect. Then removes the
-    /// oldest kept copies of other pkgbases (by modification time) beyond `[build]
-    /// keep_failed_copies`, this one counted: each is a full chroot copy.
+    /// oldest kept copies of other pkgbases beyond `[build] keep_failed_copies`, this one
+    /// counted: each is a full chroot copy. Kept copies are touched when kept, so their
+    /// modification time says when.
     pub fn keep_failed_copy_cmds(&self, copy: &str, pkgbase: &str) -> Vec<Cmd> {
         let name = failed_copy_name(pkgbase);
         let kept = self.copy_dir(&name);
@@ -289,7 +291,16 @@ impl Devtools {
                 Cmd::new("mv")
                     .args(["--no-target-directory", "--"])
                     .path_arg(self.copy_dir(copy))
-                    .path_arg(kept),
+                    .path_arg(&kept),
+            ),
+        );
+        // A copy has the root chroot's time (`cp -a`, rsync and snapshots keep it): mark when
+        // it was kept, which is what "newest" means below.
+        cmds.push(
+            self.privileged(
+                Cmd::new("touch")
+                    .args(["--no-create", "--"])
+                    .path_arg(&kept),
             ),
         );
         // Newest first; an unreadable chroot directory prunes nothing.
@@ -342,7 +353,7 @@ impl Devtools {
     fn nspawn<'a>(&self, copy: &Path, args: impl IntoIterator<Item = &'a str>) -> Cmd {
         // Arguments are appended after wrapping: sudo's argument vector ends with the command's.
         self.privileged(
-            devtool(&self.arch_nspawn)
+            Cmd::new(&self.arch_nspawn)
                 .arg("-c")
                 .path_arg(&self.cache)
                 .path_arg(copy)
