@@ -205,19 +205,11 @@ impl Devtools {
     }
 
     /// The commands that build `spec`, in order: key imports, the checkdepends preparation
-    /// of the working copy (see the module documentation), and makechrootpkg. Every
+    /// of the working copy (see the module documentation), as root the build user's SRCDEST,
+    /// and makechrootpkg. Every
     /// checkdepends entry must parse as a package relation.
     pub fn build_cmds(&self, spec: &BuildSpec) -> Result<Vec<Cmd>, ChrootError> {
-        let mut cmds = Vec::new();
-        if self.root {
-            // makepkg, as the build user, writes SRCDEST (see the module documentation).
-            cmds.push(
-                Cmd::new("install")
-                    .args(["-d", "-o", &self.build_user, "--"])
-                    .path_arg(self.srcdest(&spec.pkgbase)),
-            );
-        }
-        cmds.extend(spec.keys.iter().map(|key| self.import_key(key)));
+        let mut cmds: Vec<Cmd> = spec.keys.iter().map(|key| self.import_key(key)).collect();
         let preinstall = !self.nocheck && !spec.checkdepends.is_empty();
         if preinstall {
             for entry in &spec.checkdepends {
@@ -255,6 +247,14 @@ impl Devtools {
             cmds.push(
                 self.nspawn(&copy, ["pacman", "-S", "--needed", "--noconfirm"])
                     .args(spec.checkdepends.iter().cloned()),
+            );
+        }
+        if self.root {
+            // makepkg, as the build user, writes SRCDEST (see the module documentation).
+            cmds.push(
+                Cmd::new("install")
+                    .args(["-d", "-o", &self.build_user, "--"])
+                    .path_arg(self.srcdest(&spec.pkgbase)),
             );
         }
         cmds.push(self.makechrootpkg(spec, !preinstall));

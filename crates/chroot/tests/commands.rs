@@ -94,8 +94,6 @@ fn build_with_ignorearch_checkdepends_and_keys_prepares_the_copy_itself() {
     assert_eq!(
         argv(&cmds),
         [
-            // As root, SRCDEST is a directory of the build user's: makepkg writes it.
-            strings(&["install", "-d", "-o", "builder", "--", &srcdest]),
             strings(&[
                 "/usr/bin/sudo",
                 "-n",
@@ -163,6 +161,8 @@ fn build_with_ignorearch_checkdepends_and_keys_prepares_the_copy_itself() {
                 "libfoo.so=1-64",
             ]),
             // No -c: makechrootpkg would re-create the copy and lose the checkdepends.
+            // As root, SRCDEST is a directory of the build user's: makepkg writes it.
+            strings(&["install", "-d", "-o", "builder", "--", &srcdest]),
             strings(&[
                 "makechrootpkg",
                 "-r",
