@@ -625,8 +625,9 @@ fn a_failed_mkarchroot_leaves_no_half_made_root_and_the_next_run_creates_it() {
     );
     assert!(
         s.clean(&run.stderr).ends_with(
-            "error: creating the root chroot failed: mkarchroot exited with status 1; \
-             see [WORKDIR]/logs/bootstrap-toolchain.log\n"
+            "error: creating the root chroot failed: mkarchroot exited with status 255: \
+             ==> ERROR: failed to install packages into '[WORKDIR]/chroot/root' \
+             (FAKE_FAIL_MKARCHROOT); see [WORKDIR]/logs/bootstrap-toolchain.log\n"
         ),
         "{}",
         run.stderr

@@ -536,7 +536,7 @@ fn a_failure_blocks_exactly_its_dependents_and_failed_packages_json_rebuilds_the
     insta::with_settings!({ filters => vec![(r"-\d{8}-\d{6}-build\.log", "-[STAMP]-build.log")] }, {
         insta::assert_snapshot!(s.clean(&summary.join("\n")), @r"
         Summary: 2 built, 1 failed, 1 blocked, 0 skipped
-          FAILED   ninja 1.12.1-1: build: makechrootpkg exited with status 1 (log: [WORKDIR]/logs/ninja-[STAMP]-build.log)
+          FAILED   ninja 1.12.1-1: build: makechrootpkg exited with status 255: ==> ERROR: Build failed, check [WORKDIR]/chroot/archport-slot1/build (log: [WORKDIR]/logs/ninja-[STAMP]-build.log)
           blocked  newtool: blocked by ninja
           built    re2c 4.0-1
           built    zlib 1:1.3.1-2
@@ -551,8 +551,12 @@ fn a_failure_blocks_exactly_its_dependents_and_failed_packages_json_rebuilds_the
     assert_eq!(
         failed_entries(&failed),
         [
-            "ninja [build: makechrootpkg exited with status 1] log of ninja",
-            "newtool [blocked: ninja failed] log of ninja",
+            format!(
+                "ninja [build: makechrootpkg exited with status 255: ==> ERROR: Build failed, \
+                 check {}/archport-slot1/build] log of ninja",
+                s.chroot().display()
+            ),
+            "newtool [blocked: ninja failed] log of ninja".to_owned(),
         ]
     );
     let ninja_log = read_json(&failed)["packages"][0]["log"]

@@ -336,10 +336,12 @@ fn every_progress_line() {
     insta::assert_snapshot!("progress_lines", session);
 }
 
-/// Lets the unprivileged user makepkg runs as (when the tests run as root) read the work dir.
+/// Lets the unprivileged user makepkg runs as (when the tests run as root) read the work dir,
+/// and gives it the work dir: `[tools] build_user`, unset, is the work directory's owner.
 fn open_to_build_user(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    archport_testworld::prepare_build_dir(dir).unwrap();
 }
 
 /// An operator's own PKGBUILD in `pkgbuilds/mine/`, without `.SRCINFO`: makepkg describes

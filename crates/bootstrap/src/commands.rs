@@ -289,7 +289,8 @@ mod tests {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>(),
             [
-                "cd /nonexistent/pkgbuilds/gcc && makechrootpkg -r /c -l archport-bootstrap -c -u -d /c/cache -U builder -- --ignorearch"
+                "install -d -o builder -- /w/sources/gcc",
+                "cd /nonexistent/pkgbuilds/gcc && SRCDEST=/w/sources/gcc makechrootpkg -r /c -l archport-bootstrap -c -u -d /c/cache -U builder -- --ignorearch"
             ]
         );
         assert_eq!(

@@ -18,7 +18,17 @@ pub struct Cmd {
     pub cwd: Option<PathBuf>,
     /// Variables added to the inherited environment.
     pub env: Vec<(String, String)>,
+    /// A directory put first on the child's `PATH`, before the inherited one: devtools'
+    /// own directory, because makechrootpkg runs `arch-nspawn` by name (see
+    /// [`Cmd::path_first`]).
+    pub path_first: Option<PathBuf>,
+    /// How long the command may run before its process group is stopped (see
+    /// [`crate::run_captured`]); `None` for no limit. Not part of the shell line.
+    pub timeout: Option<std::time::Duration>,
 }
+
+/// The `PATH` a child gets when archport's own has none: what a login shell would have.
+const FALLBACK_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin";
 
 impl Cmd {
     /// A command running `program` with no arguments.
@@ -28,6 +38,8 @@ impl Cmd {
             args: Vec::new(),
             cwd: None,
             env: Vec::new(),
+            path_first: None,
+            timeout: None,
         }
     }
 
@@ -65,6 +77,33 @@ impl Cmd {
         self
     }
 
+    /// Puts `dir` first on the child's `PATH` (the inherited `PATH` follows), so the
+    /// programs it runs by name are found there first. Through sudo this only holds when
+    /// sudoers has no `secure_path` (or `dir` is in it): sudo then replaces `PATH`.
+    pub fn path_first(mut self, dir: impl Into<PathBuf>) -> Cmd {
+        self.path_first = Some(dir.into());
+        self
+    }
+
+    /// Limits how long the command may run (see [`crate::run_captured`]).
+    pub fn timeout(mut self, limit: Option<std::time::Duration>) -> Cmd {
+        self.timeout = limit;
+        self
+    }
+
+    /// The child's `PATH` when [`Cmd::path_first`] was given: that directory, then the
+    /// inherited `PATH`.
+    fn path_value(&self) -> Option<std::ffi::OsString> {
+        let dir = self.path_first.as_ref()?;
+        let mut value = dir.as_os_str().to_owned();
+        value.push(":");
+        match std::env::var_os("PATH") {
+            Some(path) if !path.is_empty() => value.push(path),
+            _ => value.push(FALLBACK_PATH),
+        }
+        Some(value)
+    }
+
     /// This command run through `sudo` (non-interactive), keeping its environment
     /// variables (`--preserve-env`), which sudo would otherwise drop.
     ///
@@ -85,6 +124,8 @@ impl Cmd {
             args,
             cwd: self.cwd,
             env: self.env,
+            path_first: self.path_first,
+            timeout: self.timeout,
         }
     }
 
@@ -97,6 +138,9 @@ impl Cmd {
             command.current_dir(dir);
         }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        if let Some(path) = self.path_value() {
+            command.env("PATH", path);
+        }
         command
     }
 
@@ -108,16 +152,23 @@ impl Cmd {
             command.current_dir(dir);
         }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        if let Some(path) = self.path_value() {
+            command.env("PATH", path);
+        }
         command
     }
 }
 
-/// Renders the command as one shell line: `cd DIR && KEY=VALUE program args...`, every word
-/// quoted for a POSIX shell where needed, so a dry-run line can be pasted into a terminal.
+/// Renders the command as one shell line: `cd DIR && PATH=DIR:"$PATH" KEY=VALUE program
+/// args...`, every word quoted for a POSIX shell where needed, so a dry-run line can be
+/// pasted into a terminal.
 impl fmt::Display for Cmd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(dir) = &self.cwd {
             write!(f, "cd {} && ", quoted(&dir.to_string_lossy()))?;
+        }
+        if let Some(dir) = &self.path_first {
+            write!(f, "PATH={}:\"$PATH\" ", quoted(&dir.to_string_lossy()))?;
         }
         for (key, value) in &self.env {
             write!(f, "{key}={} ", quoted(value))?;
@@ -161,6 +212,23 @@ mod tests {
             cmd.to_string(),
             "cd /work/pkgbuilds/zlib && SOURCE_DATE_EPOCH=1700000000 makechrootpkg -r '/chroot dir' -- --nocheck"
         );
+    }
+
+    #[test]
+    fn path_first_comes_before_the_inherited_path() {
+        let cmd = Cmd::new("/opt/devtools/makechrootpkg").path_first("/opt/devtools");
+        assert_eq!(
+            cmd.to_string(),
+            "PATH=/opt/devtools:\"$PATH\" /opt/devtools/makechrootpkg"
+        );
+        let value = cmd.path_value().unwrap();
+        let value = value.to_string_lossy();
+        assert!(value.starts_with("/opt/devtools:"), "{value}");
+        assert!(value.len() > "/opt/devtools:".len(), "{value}");
+        let std = cmd.to_std();
+        let set: Vec<_> = std.get_envs().filter(|(k, _)| *k == "PATH").collect();
+        assert_eq!(set.len(), 1);
+        assert_eq!(Cmd::new("rm").path_value(), None);
     }
 
     #[test]

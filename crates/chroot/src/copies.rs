@@ -19,6 +19,34 @@ pub fn failed_copy_name(pkgbase: &str) -> String {
     format!("{FAILED_PREFIX}{pkgbase}")
 }
 
+/// The failed builds' copies kept in `chroot` ([`FAILED_PREFIX`] directories), newest
+/// first by modification time (ties by name); none when `chroot` does not exist.
+pub fn failed_copies(chroot: &Path) -> Result<Vec<String>, ChrootError> {
+    let entries = match std::fs::read_dir(chroot) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(ChrootError::io(chroot)(e)),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(ChrootError::io(chroot))?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if !name.starts_with(FAILED_PREFIX) {
+            continue;
+        }
+        // Not followed: a symlink is nothing archport made.
+        let Ok(meta) = entry.metadata() else { continue };
+        if meta.is_dir() {
+            let modified = meta.modified().unwrap_or(std::time::SystemTime::UNIX_EPOCH);
+            found.push((std::cmp::Reverse(modified), name));
+        }
+    }
+    found.sort();
+    Ok(found.into_iter().map(|(_, name)| name).collect())
+}
+
 /// Whether working copy `copy` in `chroot` is in use: its `<copy>.lock` is locked, as
 /// makechrootpkg keeps it (flock) for the whole build. A build left running by a run that
 /// was killed holds it; removing the copy from under it would break that build and let
@@ -106,6 +134,39 @@ mod tests {
     fn failed_copies_are_not_slot_copies() {
         assert_eq!(failed_copy_name("zlib"), "archport-failed-zlib");
         assert!(!is_copy_name(&failed_copy_name("zlib")));
+    }
+
+    #[test]
+    fn failed_copies_are_listed_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |secs| std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        for (name, secs) in [
+            ("archport-failed-old", 100),
+            ("archport-failed-new", 300),
+            ("archport-failed-mid", 200),
+            ("archport-slot1", 400),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::create_dir(&path).unwrap();
+            std::fs::File::open(&path)
+                .unwrap()
+                .set_modified(at(secs))
+                .unwrap();
+        }
+        std::fs::write(dir.path().join("archport-failed-file"), "").unwrap();
+        assert_eq!(
+            failed_copies(dir.path()).unwrap(),
+            [
+                "archport-failed-new",
+                "archport-failed-mid",
+                "archport-failed-old"
+            ]
+        );
+        assert!(
+            failed_copies(&dir.path().join("absent"))
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -38,16 +38,35 @@
 //! [`Cmd::through_sudo`]); makepkg then runs as the invoking user (sudo's `SUDO_USER`).
 //! When archport is root, makechrootpkg gets `-U {build_user}` (it refuses to run makepkg
 //! as root) and keys are imported into that user's keyring (`sudo -u {build_user} -H`),
-//! which is the keyring makechrootpkg's source verification uses.
+//! which is the keyring makechrootpkg's source verification uses. makepkg, as that user,
+//! writes SRCDEST, by default the PKGBUILD's checkout, which a root archport owns: so a
+//! root archport makes `{workdir}/sources/<pkgbase>` for the build user (`install -d -o`)
+//! and passes it as `SRCDEST` (makechrootpkg keeps that variable). The checkout stays
+//! root's: git refuses to work in a repository another user owns.
+//!
+//! # PATH
+//!
+//! makechrootpkg runs `arch-nspawn` by name, and ignores a failed `-u` update, so a devtools
+//! installed outside `PATH` fails late and obscurely; mkarchroot ends with `exec arch-nspawn
+//! ... locale-gen`. Both therefore get their own program's directory first on their `PATH`
+//! ([`Cmd::path_first`]); arch-nspawn runs no devtools. Through sudo that holds only
+//! without sudoers' `secure_path`, or with devtools' directory in it.
+//!
+//! # The root chroot's directory
+//!
+//! mkarchroot resolves `{chroot}/root` with `readlink -f`, which fails when `{chroot}`
+//! does not exist: [`Devtools::chroot_dir_cmd`] creates it first (through sudo when not
+//! root, as it usually lies in a directory only root may write).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 use archport_config::Config;
 use archport_vercmp::{PkgName, Relation};
 
 use crate::cmd::Cmd;
-use crate::copies::failed_copy_name;
+use crate::copies::{failed_copies, failed_copy_name};
 use crate::error::ChrootError;
 
 /// What one build needs to know.
@@ -83,6 +102,9 @@ pub struct Devtools {
     sudo: String,
     gpg: String,
     build_user: String,
+    workdir: archport_config::Workdir,
+    keep_failed: usize,
+    timeout: Option<Duration>,
     nocheck: bool,
     root: bool,
 }
@@ -102,6 +124,9 @@ impl Devtools {
             sudo: tools.sudo.clone(),
             gpg: tools.gpg.clone(),
             build_user: tools.build_user.clone(),
+            workdir: config.workdir(),
+            keep_failed: config.build.keep_failed_copies,
+            timeout: config.build.timeout,
             nocheck,
             root: nix::unistd::geteuid().is_root(),
         }
@@ -142,6 +167,21 @@ impl Devtools {
         }
     }
 
+    /// `mkdir --parents -- {chroot}` (privileged), or `None` when `{chroot}` exists: run
+    /// before [`Devtools::root_chroot_cmd`], as mkarchroot needs the root chroot's parent.
+    pub fn chroot_dir_cmd(&self) -> Option<Cmd> {
+        if self.chroot.is_dir() {
+            return None;
+        }
+        Some(
+            self.privileged(
+                Cmd::new("mkdir")
+                    .args(["--parents", "--"])
+                    .path_arg(&self.chroot),
+            ),
+        )
+    }
+
     /// `mkarchroot -C {chroot_config}/pacman.conf -M {chroot_config}/makepkg.conf -c {cache}
     /// {chroot}/root base-devel`, or `None` when the root chroot exists.
     pub fn root_chroot_cmd(&self) -> Option<Cmd> {
@@ -151,7 +191,7 @@ impl Devtools {
         }
         Some(
             self.privileged(
-                Cmd::new(&self.mkarchroot)
+                devtool(&self.mkarchroot)
                     .arg("-C")
                     .path_arg(self.chroot_config.join("pacman.conf"))
                     .arg("-M")
@@ -165,7 +205,8 @@ impl Devtools {
     }
 
     /// The commands that build `spec`, in order: key imports, the checkdepends preparation
-    /// of the working copy (see the module documentation), and makechrootpkg. Every
+    /// of the working copy (see the module documentation), as root the build user's SRCDEST,
+    /// and makechrootpkg. Every
     /// checkdepends entry must parse as a package relation.
     pub fn build_cmds(&self, spec: &BuildSpec) -> Result<Vec<Cmd>, ChrootError> {
         let mut cmds: Vec<Cmd> = spec.keys.iter().map(|key| self.import_key(key)).collect();
@@ -208,6 +249,14 @@ impl Devtools {
                     .args(spec.checkdepends.iter().cloned()),
             );
         }
+        if self.root {
+            // makepkg, as the build user, writes SRCDEST (see the module documentation).
+            cmds.push(
+                Cmd::new("install")
+                    .args(["-d", "-o", &self.build_user, "--"])
+                    .path_arg(self.srcdest(&spec.pkgbase)),
+            );
+        }
         cmds.push(self.makechrootpkg(spec, !preinstall));
         Ok(cmds)
     }
@@ -229,18 +278,46 @@ impl Devtools {
 
     /// Sets a failed build's working copy aside as [`crate::failed_copy_name`]`(pkgbase)`,
     /// replacing an earlier failed copy of that pkgbase, so the slot's next build (which
-    /// re-creates the slot's copy) does not wipe what there is to inspect.
+    /// re-creates the slot's copy) does not wipe what there is to inspect. Then removes the
+    /// oldest kept copies of other pkgbases beyond `[build] keep_failed_copies`, this one
+    /// counted: each is a full chroot copy. Kept copies are touched when kept, so their
+    /// modification time says when.
     pub fn keep_failed_copy_cmds(&self, copy: &str, pkgbase: &str) -> Vec<Cmd> {
-        let kept = self.copy_dir(&failed_copy_name(pkgbase));
+        let name = failed_copy_name(pkgbase);
+        let kept = self.copy_dir(&name);
         let mut cmds = self.remove_failed_copy_cmds(pkgbase);
         cmds.push(
             self.privileged(
                 Cmd::new("mv")
                     .args(["--no-target-directory", "--"])
                     .path_arg(self.copy_dir(copy))
-                    .path_arg(kept),
+                    .path_arg(&kept),
             ),
         );
+        // A copy has the root chroot's time (`cp -a`, rsync and snapshots keep it): mark when
+        // it was kept, which is what "newest" means below.
+        cmds.push(
+            self.privileged(
+                Cmd::new("touch")
+                    .args(["--no-create", "--"])
+                    .path_arg(&kept),
+            ),
+        );
+        // Newest first; an unreadable chroot directory prunes nothing.
+        let others: Vec<String> = failed_copies(&self.chroot)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|other| *other != name)
+            .collect();
+        for old in others.iter().skip(self.keep_failed.saturating_sub(1)) {
+            cmds.push(
+                self.privileged(
+                    Cmd::new("rm")
+                        .args(["--recursive", "--force", "--one-file-system", "--"])
+                        .path_arg(self.copy_dir(old)),
+                ),
+            );
+        }
         cmds
     }
 
@@ -253,6 +330,11 @@ impl Devtools {
                     .path_arg(self.copy_dir(&failed_copy_name(pkgbase))),
             ),
         ]
+    }
+
+    /// makepkg's SRCDEST for `pkgbase` when archport is root: `{workdir}/sources/<pkgbase>`.
+    pub fn srcdest(&self, pkgbase: &str) -> PathBuf {
+        self.workdir.sources(pkgbase)
     }
 
     fn import_key(&self, key: &Path) -> Cmd {
@@ -280,7 +362,8 @@ impl Devtools {
     }
 
     fn makechrootpkg(&self, spec: &BuildSpec, clean: bool) -> Cmd {
-        let mut cmd = Cmd::new(&self.makechrootpkg)
+        let mut cmd = devtool(&self.makechrootpkg)
+            .timeout(self.timeout)
             .arg("-r")
             .path_arg(&self.chroot)
             .arg("-l")
@@ -300,9 +383,23 @@ impl Devtools {
             cmd = cmd.arg("--nocheck");
         }
         cmd = cmd.cwd(&spec.dir);
+        if self.root {
+            cmd = cmd.env("SRCDEST", self.srcdest(&spec.pkgbase).to_string_lossy());
+        }
         if let Some(epoch) = spec.source_date_epoch {
             cmd = cmd.env("SOURCE_DATE_EPOCH", epoch.to_string());
         }
         self.privileged(cmd)
+    }
+}
+
+/// A devtools command: `program` with its own directory first on `PATH` when it is
+/// configured as a path (see the module documentation), as devtools' scripts run each other
+/// by name.
+fn devtool(program: &str) -> Cmd {
+    let cmd = Cmd::new(program);
+    match Path::new(program).parent() {
+        Some(dir) if program.contains('/') && !dir.as_os_str().is_empty() => cmd.path_first(dir),
+        _ => cmd,
     }
 }

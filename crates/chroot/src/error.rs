@@ -41,12 +41,28 @@ pub enum RunError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// The program could not be started.
-    #[error("cannot start `{command}`: {source}")]
+    /// The program could not be started: `cannot start mkarchroot (/usr/bin/mkarchroot): No
+    /// such file or directory`, with the hint to run the preflight check.
+    #[error(
+        "cannot start {} ({}): {source}; `--check` lists what is missing",
+        program_name(program),
+        program_place(program)
+    )]
     Spawn {
         /// The command line.
         command: String,
+        /// The program as configured: a path, or a name looked up in `PATH`.
+        program: String,
         source: std::io::Error,
+    },
+    /// The command ran longer than its [`crate::Cmd::timeout`]; its process group has been
+    /// stopped.
+    #[error("`{command}` timed out after {} s", after.as_secs())]
+    TimedOut {
+        /// The command line.
+        command: String,
+        /// The limit it ran into.
+        after: std::time::Duration,
     },
     /// Waiting for the program failed.
     #[error("waiting for `{command}`: {source}")]
@@ -61,4 +77,18 @@ pub enum RunError {
         /// The command line.
         command: String,
     },
+}
+
+/// The file name of a configured program (`/usr/bin/mkarchroot` -> `mkarchroot`).
+fn program_name(program: &str) -> &str {
+    program.rsplit('/').next().unwrap_or(program)
+}
+
+/// Where a program was looked for: its path, or `PATH` for a bare name.
+fn program_place(program: &str) -> String {
+    if program.contains('/') {
+        program.to_owned()
+    } else {
+        "looked up in PATH".to_owned()
+    }
 }

@@ -16,11 +16,11 @@ mod run;
 
 pub use cmd::Cmd;
 pub use copies::{
-    COPY_PREFIX, FAILED_PREFIX, copy_in_use, copy_name, failed_copy_name, is_copy_name,
-    stale_copies,
+    COPY_PREFIX, FAILED_PREFIX, copy_in_use, copy_name, failed_copies, failed_copy_name,
+    is_copy_name, stale_copies,
 };
 pub use devtools::{BuildSpec, Devtools};
 pub use epoch::commit_time;
 pub use error::{ChrootError, RunError};
 pub use keys::find_keys;
-pub use run::{Cancel, CancelLevel, DEFAULT_GRACE, run};
+pub use run::{Cancel, CancelLevel, DEFAULT_GRACE, Finished, run, run_captured};

@@ -4,13 +4,14 @@
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use tokio::process::Child;
+use tokio::io::AsyncReadExt as _;
+use tokio::process::{Child, ChildStderr};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -27,6 +28,127 @@ const POLL: Duration = Duration::from_millis(50);
 /// How long to wait for a killed group to vanish before giving up on it (members can
 /// linger as zombies when the system's init does not reap them).
 const AFTER_KILL: Duration = Duration::from_secs(5);
+
+/// How much of a command's stderr is kept for its error message: the end of it, where the
+/// tools say why they stopped (devtools' `die`, makepkg's `==> ERROR:`).
+const TAIL_BYTES: usize = 4096;
+
+/// How many of the last stderr lines [`Finished::stderr_tail`] holds.
+const TAIL_LINES: usize = 3;
+
+/// How long stderr is still read after the command exited: a process it left behind may
+/// hold the pipe open, and its output must not hold up the run.
+const DRAIN: Duration = Duration::from_secs(2);
+
+/// How a command that ran to its end finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    /// Its exit status, whatever it is.
+    pub status: ExitStatus,
+    /// Its last stderr lines (at most three, oldest first, blank lines skipped), control
+    /// characters removed: what a failure's one-line error quotes (see
+    /// [`Finished::said`]). Everything it wrote is in the log as well.
+    pub stderr_tail: Vec<String>,
+}
+
+impl Finished {
+    /// What the tool said last, for a one-line error: its last stderr line, preceded by
+    /// the one before when both are `==> ERROR:` lines (makepkg's cause, then devtools'
+    /// `Could not download sources.`), joined with `; `; each line at most 200 characters.
+    /// `None` when it wrote nothing to stderr.
+    pub fn said(&self) -> Option<String> {
+        let last = self.stderr_tail.last()?;
+        let mut lines = vec![bounded(last)];
+        if let [.., before, last] = self.stderr_tail.as_slice()
+            && before.starts_with("==> ERROR:")
+            && last.starts_with("==> ERROR:")
+        {
+            lines.insert(0, bounded(before));
+        }
+        Some(lines.join("; "))
+    }
+}
+
+/// `line` cut to 200 characters (with `...` when cut).
+fn bounded(line: &str) -> String {
+    const MAX: usize = 200;
+    match line.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}...", &line[..at]),
+        None => line.to_owned(),
+    }
+}
+
+/// The last [`TAIL_LINES`] non-blank lines of `bytes`, lossily decoded, control characters
+/// (escape sequences' ESC included) removed and whitespace trimmed. A first line cut by
+/// the tail's byte limit is dropped unless it is all there is.
+fn tail_lines(bytes: &[u8], cut: bool) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines: Vec<&str> = text.split(['\n', '\r']).collect();
+    if cut && lines.len() > 1 {
+        lines.remove(0);
+    }
+    let mut kept: Vec<String> = lines
+        .iter()
+        .map(|l| printable(l).trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let skip = kept.len().saturating_sub(TAIL_LINES);
+    kept.drain(..skip);
+    kept
+}
+
+/// `line` without terminal escape sequences (makepkg colours its messages on a terminal:
+/// `ESC [ ... m`) and other control characters; tabs become spaces.
+fn printable(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => {
+                // CSI: `[`, parameters, then a final byte in `@`..=`~`.
+                if chars.clone().next() == Some('[') {
+                    chars.next();
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+            }
+            '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The end of a command's stderr, as it is copied into the log.
+#[derive(Default)]
+struct Tail {
+    bytes: Vec<u8>,
+    cut: bool,
+}
+
+/// Copies `stderr` into `log` as it comes, keeping its last [`TAIL_BYTES`] in `tail`.
+async fn copy_stderr(mut stderr: ChildStderr, mut log: std::fs::File, tail: Arc<Mutex<Tail>>) {
+    let mut buffer = [0u8; 8192];
+    loop {
+        let n = match stderr.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        // The log is the record; a failed write there must not stop the command.
+        let _ = log.write_all(&buffer[..n]);
+        let Ok(mut tail) = tail.lock() else { break };
+        tail.bytes.extend_from_slice(&buffer[..n]);
+        if tail.bytes.len() > TAIL_BYTES {
+            let excess = tail.bytes.len() - TAIL_BYTES;
+            tail.bytes.drain(..excess);
+            tail.cut = true;
+        }
+    }
+}
 
 /// How far cancellation has gone. Levels only rise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -117,8 +239,17 @@ impl Cancel {
 /// direct child.
 ///
 /// Returns the exit status, whatever it is; [`RunError::Cancelled`] when `cancel` fired
-/// before or during the run (the group has then been terminated).
+/// before or during the run (the group has then been terminated). See [`run_captured`] for
+/// the command's last words and its time limit.
 pub async fn run(cmd: &Cmd, log: &Path, cancel: &Cancel) -> Result<ExitStatus, RunError> {
+    run_captured(cmd, log, cancel).await.map(|f| f.status)
+}
+
+/// [`run`], also keeping the end of the command's stderr ([`Finished::stderr_tail`]) so
+/// that a failure's error can say what the tool said. With [`Cmd::timeout`] set, a command
+/// still running when it ends has its process group stopped like a cancelled one (SIGTERM,
+/// SIGKILL after `cancel`'s grace period) and the result is [`RunError::TimedOut`].
+pub async fn run_captured(cmd: &Cmd, log: &Path, cancel: &Cancel) -> Result<Finished, RunError> {
     let command_line = cmd.to_string();
     let log_error = |source| RunError::Log {
         path: log.to_owned(),
@@ -135,36 +266,66 @@ pub async fn run(cmd: &Cmd, log: &Path, cancel: &Cancel) -> Result<ExitStatus, R
             command: command_line,
         });
     }
-    let err = out.try_clone().map_err(log_error)?;
+    let err_log = out.try_clone().map_err(log_error)?;
     let mut command = cmd.to_tokio();
     command
         .stdin(Stdio::null())
         .stdout(out)
-        .stderr(err)
+        .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
     let mut receiver = cancel.level.subscribe();
     let mut child = command.spawn().map_err(|source| RunError::Spawn {
         command: command_line.clone(),
+        program: cmd.program.clone(),
         source,
     })?;
+    let tail = Arc::new(Mutex::new(Tail::default()));
+    let reader = child
+        .stderr
+        .take()
+        .map(|stderr| tokio::spawn(copy_stderr(stderr, err_log, Arc::clone(&tail))));
     // The group id is the child's pid (`process_group(0)`).
     let group = child
         .id()
         .and_then(|pid| i32::try_from(pid).ok())
         .map(Pid::from_raw);
-    tokio::select! {
-        status = child.wait() => {
-            return status.map_err(|source| RunError::Wait { command: command_line, source });
+    let limit = async {
+        match cmd.timeout {
+            Some(after) => tokio::time::sleep(after).await,
+            None => std::future::pending().await,
         }
-        _ = receiver.wait_for(|l| *l >= CancelLevel::Terminate) => {}
-    }
+    };
+    let timed_out = tokio::select! {
+        status = child.wait() => {
+            let status = status.map_err(|source| RunError::Wait { command: command_line, source })?;
+            if let Some(mut reader) = reader
+                && tokio::time::timeout(DRAIN, &mut reader).await.is_err()
+            {
+                reader.abort();
+            }
+            let tail = tail.lock().map(|t| tail_lines(&t.bytes, t.cut)).unwrap_or_default();
+            return Ok(Finished { status, stderr_tail: tail });
+        }
+        // The guard `wait_for` returns must not live in the select's output: it is not Send.
+        () = async { let _ = receiver.wait_for(|l| *l >= CancelLevel::Terminate).await; } => false,
+        () = limit => true,
+    };
     if let Some(group) = group {
         stop_group(&mut child, group, &mut receiver, cancel.grace).await;
     }
-    Err(RunError::Cancelled {
-        command: command_line,
-    })
+    if let Some(reader) = reader {
+        reader.abort();
+    }
+    match (timed_out, cmd.timeout) {
+        (true, Some(after)) => Err(RunError::TimedOut {
+            command: command_line,
+            after,
+        }),
+        _ => Err(RunError::Cancelled {
+            command: command_line,
+        }),
+    }
 }
 
 /// SIGTERM (or SIGKILL at [`CancelLevel::Kill`]) to the group, then SIGKILL once the grace
@@ -243,4 +404,57 @@ fn running_member(group: Pid) -> Option<bool> {
         }
     }
     Some(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tail_keeps_the_last_lines_without_control_characters() {
+        let text =
+            b"one\ntwo\n\n\x1b[1;31m==> ERROR:\x1b[0m A failure\tin build().\r\n    Aborting...\n";
+        assert_eq!(
+            tail_lines(text, false),
+            ["two", "==> ERROR: A failure in build().", "Aborting..."]
+        );
+        assert_eq!(tail_lines(b"cut line\nwhole\n", true), ["whole"]);
+        assert_eq!(tail_lines(b"only a cut line", true), ["only a cut line"]);
+        assert!(tail_lines(b"\n\n", false).is_empty());
+    }
+
+    #[test]
+    fn said_quotes_the_last_line_and_an_error_before_an_error() {
+        use std::os::unix::process::ExitStatusExt as _;
+        let finished = |lines: &[&str]| Finished {
+            status: ExitStatus::from_raw(255 << 8),
+            stderr_tail: lines.iter().map(|l| (*l).to_owned()).collect(),
+        };
+        assert_eq!(finished(&[]).said(), None);
+        assert_eq!(
+            finished(&[
+                "Aborting...",
+                "==> ERROR: Build failed, check /c/copy/build"
+            ])
+            .said(),
+            Some("==> ERROR: Build failed, check /c/copy/build".to_owned())
+        );
+        assert_eq!(
+            finished(&[
+                "==> ERROR: You do not have write permission for the directory $SRCDEST (/p).",
+                "==> ERROR: Could not download sources."
+            ])
+            .said(),
+            Some(
+                "==> ERROR: You do not have write permission for the directory $SRCDEST (/p).; \
+                 ==> ERROR: Could not download sources."
+                    .to_owned()
+            )
+        );
+        let long = "x".repeat(300);
+        assert_eq!(
+            finished(&[&long]).said().unwrap(),
+            format!("{}...", "x".repeat(200))
+        );
+    }
 }

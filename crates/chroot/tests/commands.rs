@@ -90,6 +90,7 @@ fn build_with_ignorearch_checkdepends_and_keys_prepares_the_copy_itself() {
     let copy = p(b.join("chroot/archport-slot1"));
     let cache = p(b.join("cache"));
     let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let srcdest = p(b.join("work/sources/foo-app"));
     assert_eq!(
         argv(&cmds),
         [
@@ -160,6 +161,8 @@ fn build_with_ignorearch_checkdepends_and_keys_prepares_the_copy_itself() {
                 "libfoo.so=1-64",
             ]),
             // No -c: makechrootpkg would re-create the copy and lose the checkdepends.
+            // As root, SRCDEST is a directory of the build user's: makepkg writes it.
+            strings(&["install", "-d", "-o", "builder", "--", &srcdest]),
             strings(&[
                 "makechrootpkg",
                 "-r",
@@ -183,7 +186,10 @@ fn build_with_ignorearch_checkdepends_and_keys_prepares_the_copy_itself() {
     );
     assert_eq!(
         build.env,
-        [("SOURCE_DATE_EPOCH".to_owned(), "1700000000".to_owned())]
+        [
+            ("SRCDEST".to_owned(), srcdest.clone()),
+            ("SOURCE_DATE_EPOCH".to_owned(), "1700000000".to_owned())
+        ]
     );
     assert!(
         cmds[..cmds.len() - 1]
@@ -201,8 +207,10 @@ fn nocheck_skips_checkdepends_and_lets_makechrootpkg_clean_the_copy() {
     spec.keys.clear();
     spec.ignorearch = false;
     let cmds = devtools.build_cmds(&spec).unwrap();
+    assert_eq!(cmds[0].args[..4], ["-d", "-o", "builder", "--"]);
+    let cmds = &cmds[1..];
     assert_eq!(
-        argv(&cmds),
+        argv(cmds),
         [[
             "makechrootpkg".to_owned(),
             "-r".into(),
@@ -226,9 +234,9 @@ fn nocheck_skips_checkdepends_and_lets_makechrootpkg_clean_the_copy() {
         .as_root(true)
         .build_cmds(&bare)
         .unwrap();
-    assert_eq!(cmds.len(), 1);
-    assert!(cmds[0].args.contains(&"-c".to_owned()));
-    assert_eq!(cmds[0].args.last().map(String::as_str), Some("--"));
+    assert_eq!(cmds.len(), 2, "install -d, makechrootpkg");
+    assert!(cmds[1].args.contains(&"-c".to_owned()));
+    assert_eq!(cmds[1].args.last().map(String::as_str), Some("--"));
 }
 
 #[test]

@@ -20,12 +20,30 @@ impl Setup {
         self.base.path().join(rel)
     }
 
-    /// `cmd` with the fake scripts' call log.
+    /// `cmd` with the fake scripts' call log; the fake sudo says the build user ran it
+    /// (`SUDO_USER`), as an operator's non-root archport would.
     fn logged(&self, cmd: Cmd) -> Cmd {
         cmd.env(
             "FAKE_DEVTOOLS_LOG",
             self.path("devtools.log").to_string_lossy(),
         )
+        .env("FAKE_SUDO_USER", archport_testworld::BUILD_USER)
+    }
+
+    /// A SRCDEST the build user may write, as a root archport makes it.
+    fn srcdest(&self) -> PathBuf {
+        let dir = self.path("sources");
+        std::fs::create_dir_all(&dir).unwrap();
+        prepare_build_dir(&dir).unwrap();
+        dir
+    }
+
+    /// Creates the chroot directory, then the root chroot, as a run does.
+    async fn make_root(&self, devtools: &Devtools) {
+        if let Some(cmd) = devtools.chroot_dir_cmd() {
+            self.run_ok(cmd).await;
+        }
+        self.run_ok(devtools.root_chroot_cmd().unwrap()).await;
     }
 
     async fn run_ok(&self, cmd: Cmd) {
@@ -115,7 +133,7 @@ async fn checkdepends_installed_into_the_copy_are_there_for_the_build() {
     let s = setup("foo-app");
     // Through the fake sudo, as a non-root archport would run devtools.
     let devtools = Devtools::from_config(&s.config, false).as_root(false);
-    s.run_ok(devtools.root_chroot_cmd().unwrap()).await;
+    s.make_root(&devtools).await;
     assert!(s.path("chroot/root/.arch-chroot").is_file());
     assert_eq!(devtools.root_chroot_cmd(), None);
 
@@ -125,6 +143,9 @@ async fn checkdepends_installed_into_the_copy_are_there_for_the_build() {
     std::fs::write(&installed, "leftover\n").unwrap();
 
     let spec = spec(&s, "foo-app", &["python>=3"]);
+    // A non-root operator's checkout is their own: makepkg (as SUDO_USER) writes SRCDEST
+    // there. (After `spec`: git refuses to read a repository another user owns.)
+    prepare_build_dir(&s.dir).unwrap();
     for cmd in devtools.build_cmds(&spec).unwrap() {
         s.run_ok(cmd).await;
     }
@@ -153,6 +174,7 @@ async fn checkdepends_installed_into_the_copy_are_there_for_the_build() {
     assert_eq!(
         programs,
         [
+            "sudo", // mkdir
             "sudo",
             "mkarchroot",
             "sudo", // rm
@@ -174,13 +196,26 @@ async fn checkdepends_installed_into_the_copy_are_there_for_the_build() {
             s.path("cache").display()
         )
     );
+    // What the stand-ins ran themselves, by name through PATH, like the real ones.
+    let nested = std::fs::read_to_string(s.path("devtools.log.nested")).unwrap();
+    assert_eq!(
+        nested,
+        format!(
+            "mkarchroot: arch-nspawn -C {conf}/pacman.conf -M {conf}/makepkg.conf -c {cache} {root} locale-gen\n\
+             makechrootpkg: arch-nspawn {copy} pacman -Syuu --noconfirm\n",
+            conf = s.path("chroot-config").display(),
+            cache = s.path("cache").display(),
+            root = s.path("chroot/root").display(),
+            copy = s.path("chroot/archport-slot1").display(),
+        )
+    );
 }
 
 #[tokio::test]
 async fn the_fake_makechrootpkg_wipes_the_copy_with_c_like_the_real_one() {
     let s = setup("zlib");
     let devtools = Devtools::from_config(&s.config, false).as_root(true);
-    s.run_ok(devtools.root_chroot_cmd().unwrap()).await;
+    s.make_root(&devtools).await;
     let copy = s.path("chroot/archport-slot1");
     let nspawn = |args: &[&str]| {
         Cmd::new(&s.config.tools.arch_nspawn)
@@ -202,8 +237,17 @@ async fn the_fake_makechrootpkg_wipes_the_copy_with_c_like_the_real_one() {
     let build = Cmd::new(&s.config.tools.makechrootpkg)
         .arg("-r")
         .path_arg(s.path("chroot"))
-        .args(["-l", "archport-slot1", "-c", "--", "--ignorearch"])
+        .args([
+            "-l",
+            "archport-slot1",
+            "-c",
+            "-U",
+            "archport-test",
+            "--",
+            "--ignorearch",
+        ])
         .cwd(&s.dir)
+        .env("SRCDEST", s.srcdest().to_string_lossy())
         .env("FAKE_FAIL_BUILD", "other,zlib");
     let status = run(&s.logged(build), &s.path("build.log"), &Cancel::new())
         .await
@@ -239,9 +283,14 @@ async fn the_fake_makechrootpkg_wipes_the_copy_with_c_like_the_real_one() {
 async fn cancelling_a_build_stops_makechrootpkg_and_its_sleep() {
     let s = setup("zlib");
     let devtools = Devtools::from_config(&s.config, false).as_root(true);
-    s.run_ok(devtools.root_chroot_cmd().unwrap()).await;
+    s.make_root(&devtools).await;
     let cmds = devtools.build_cmds(&spec(&s, "zlib", &[])).unwrap();
-    let build = s.logged(cmds[0].clone()).env("FAKE_BUILD_SLEEP", "300");
+    for cmd in &cmds[..cmds.len() - 1] {
+        s.run_ok(cmd.clone()).await;
+    }
+    let build = s
+        .logged(cmds.last().unwrap().clone())
+        .env("FAKE_BUILD_SLEEP", "300");
     let cancel = Cancel::with_grace(std::time::Duration::from_secs(30));
     let (log, c) = (s.path("build.log"), cancel.clone());
     let task = tokio::spawn(async move { run(&build, &log, &c).await });

@@ -197,14 +197,21 @@ async fn nothing_starts_after_cancel() {
 }
 
 #[tokio::test]
-async fn a_missing_program_is_an_error_naming_the_command() {
+async fn a_missing_program_is_an_error_naming_the_tool_its_path_and_the_check() {
     let f = files();
     let cmd = Cmd::new("/nonexistent/makechrootpkg").arg("-c");
     let err = run(&cmd, &f.log, &Cancel::new()).await.unwrap_err();
     assert!(matches!(err, RunError::Spawn { .. }));
-    assert!(
-        err.to_string()
-            .starts_with("cannot start `/nonexistent/makechrootpkg -c`: "),
-        "{err}"
+    assert_eq!(
+        err.to_string(),
+        "cannot start makechrootpkg (/nonexistent/makechrootpkg): No such file or directory \
+         (os error 2); `--check` lists what is missing"
+    );
+    let cmd = Cmd::new("archport-no-such-tool");
+    let err = run(&cmd, &f.log, &Cancel::new()).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot start archport-no-such-tool (looked up in PATH): No such file or directory \
+         (os error 2); `--check` lists what is missing"
     );
 }

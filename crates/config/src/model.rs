@@ -108,9 +108,38 @@ pub struct Tools {
     pub gpg: String,
     pub makepkg: String,
     pub repo_add: String,
-    /// The unprivileged user `makepkg --printsrcinfo` runs as when archport runs as root.
+    /// The unprivileged user makepkg runs as when archport runs as root: makechrootpkg's
+    /// `-U` (it refuses to run makepkg as root), key imports, `makepkg --printsrcinfo`. It
+    /// needs a home and gets the PKGBUILD checkouts it builds (makepkg writes SRCDEST there).
+    /// Unset, it is the operator who ran `sudo` (`SUDO_USER`), else the owner of the work
+    /// directory, else `archport` (the user `contrib/archport.sysusers` creates); never
+    /// root, which makechrootpkg refuses (see [`default_build_user`]).
     pub build_user: String,
 }
+
+/// The build user when `[tools] build_user` is unset: `SUDO_USER` (not root), else the
+/// owner of `workdir` (when it exists and is not root), else [`FALLBACK_BUILD_USER`]. Each
+/// is a real user with a home in the usual set-ups: an operator running `sudo
+/// build-packages` in their own work directory, or the dedicated user of the contrib units.
+pub fn default_build_user(sudo_user: Option<&str>, workdir: &Path) -> String {
+    if let Some(user) = sudo_user.filter(|u| !u.is_empty() && *u != "root") {
+        return user.to_owned();
+    }
+    let owner = std::fs::metadata(workdir)
+        .ok()
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .filter(|uid| *uid != 0)
+        .and_then(|uid| nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)).ok())
+        .flatten();
+    match owner {
+        Some(user) => user.name,
+        None => FALLBACK_BUILD_USER.to_owned(),
+    }
+}
+
+/// The build user when neither `SUDO_USER` nor the work directory's owner names one: the
+/// dedicated user `contrib/archport.sysusers` creates, with its home `/var/lib/archport`.
+pub const FALLBACK_BUILD_USER: &str = "archport";
 
 /// How built packages are published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -154,6 +183,13 @@ pub struct Build {
     /// The free space the chroot directory needs before a run starts, in GiB: every build
     /// copies the root chroot, and a full disk fails builds in ways that look like their own.
     pub min_free_space_gib: u64,
+    /// How many failed builds' working copies are kept for inspection (at least one; each is
+    /// a full chroot copy, so a bad night would fill the disk): the newest ones, older ones
+    /// are removed when a build fails.
+    pub keep_failed_copies: usize,
+    /// The longest one build (makechrootpkg) may run before it is stopped and fails as timed
+    /// out, so that a hung build does not hold its slot forever; `None` for no limit.
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// The status page (`[status]`): `index.html` and `status.json`, kept current by
@@ -165,6 +201,8 @@ pub struct StatusPage {
     /// so it can be served or synced (an S3 bucket) as it is.
     pub dir: PathBuf,
 }
+/// The default of `[build] keep_failed_copies`.
+pub const DEFAULT_KEEP_FAILED_COPIES: usize = 3;
 
 /// The default of `[build] min_free_space_gib`.
 pub const DEFAULT_MIN_FREE_SPACE_GIB: u64 = 20;
@@ -249,6 +287,53 @@ struct RawStatus {
 #[serde(deny_unknown_fields)]
 struct RawBuild {
     min_free_space_gib: Option<u64>,
+    keep_failed_copies: Option<usize>,
+    timeout: Option<RawDuration>,
+}
+
+/// A duration in the file: seconds as an integer, or a string of a number and a unit
+/// (`90s`, `45m`, `6h`, `1d`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDuration {
+    Seconds(u64),
+    Text(String),
+}
+
+impl RawDuration {
+    /// The duration, above zero, or why it is not one.
+    fn resolve(self) -> Result<std::time::Duration, String> {
+        let secs = match self {
+            RawDuration::Seconds(secs) => secs,
+            RawDuration::Text(text) => {
+                let trimmed = text.trim();
+                let split = trimmed
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(trimmed.len());
+                let (number, unit) = trimmed.split_at(split);
+                let factor = match unit.trim() {
+                    "" | "s" => 1,
+                    "m" => 60,
+                    "h" => 3600,
+                    "d" => 86_400,
+                    _ => {
+                        return Err(format!(
+                            "{text:?} is not a duration (seconds, or a number with s, m, h or d)"
+                        ));
+                    }
+                };
+                number
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|n| n.checked_mul(factor))
+                    .ok_or_else(|| format!("{text:?} is not a duration"))?
+            }
+        };
+        if secs == 0 {
+            return Err("must be above zero (leave it out for no limit)".into());
+        }
+        Ok(std::time::Duration::from_secs(secs))
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -548,7 +633,10 @@ impl RawConfig {
                 gpg: tool(t.gpg, "gpg", base),
                 makepkg: tool(t.makepkg, "makepkg", base),
                 repo_add: tool(t.repo_add, "repo-add", base),
-                build_user: t.build_user.unwrap_or_else(|| "nobody".into()),
+                build_user: t.build_user.unwrap_or_else(|| {
+                    let sudo_user = std::env::var("SUDO_USER").ok();
+                    default_build_user(sudo_user.as_deref(), &workdir)
+                }),
             },
             upload: Upload {
                 backend: self.upload.backend.unwrap_or(UploadBackend::RepoUpload),
@@ -579,6 +667,22 @@ impl RawConfig {
                     .build
                     .min_free_space_gib
                     .unwrap_or(DEFAULT_MIN_FREE_SPACE_GIB),
+                keep_failed_copies: match self.build.keep_failed_copies {
+                    Some(0) => {
+                        return Err(invalid(
+                            "build.keep_failed_copies",
+                            "must be at least 1 (--cleanup-on-failure keeps none)".into(),
+                        ));
+                    }
+                    Some(n) => n,
+                    None => DEFAULT_KEEP_FAILED_COPIES,
+                },
+                timeout: self
+                    .build
+                    .timeout
+                    .map(RawDuration::resolve)
+                    .transpose()
+                    .map_err(|message| invalid("build.timeout", message))?,
             },
             limits,
             status: StatusPage {

@@ -269,3 +269,76 @@ fn the_status_page_lives_in_the_workdir_unless_configured() {
     let err = Config::from_toml("[status]\npath = \"x\"\n", file, base).unwrap_err();
     assert!(err.to_string().contains("path"), "{err}");
 }
+
+#[test]
+fn build_keys_have_defaults_and_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Path::new("a.toml");
+    let c = Config::from_toml("", file, dir.path()).unwrap();
+    assert_eq!(c.build.keep_failed_copies, DEFAULT_KEEP_FAILED_COPIES);
+    assert_eq!(c.build.timeout, None);
+    let c = Config::from_toml(
+        "[build]\nkeep_failed_copies = 1\ntimeout = \"6h\"\n",
+        file,
+        dir.path(),
+    )
+    .unwrap();
+    assert_eq!(c.build.keep_failed_copies, 1);
+    assert_eq!(
+        c.build.timeout,
+        Some(std::time::Duration::from_secs(6 * 3600))
+    );
+    for (value, secs) in [
+        ("90", 90),
+        ("\"90s\"", 90),
+        ("\"45m\"", 2700),
+        ("\"1d\"", 86_400),
+    ] {
+        let c =
+            Config::from_toml(&format!("[build]\ntimeout = {value}\n"), file, dir.path()).unwrap();
+        assert_eq!(c.build.timeout, Some(std::time::Duration::from_secs(secs)));
+    }
+    for (toml, problem) in [
+        (
+            "[build]\nkeep_failed_copies = 0\n",
+            "build.keep_failed_copies: must be at least 1 (--cleanup-on-failure keeps none)",
+        ),
+        (
+            "[build]\ntimeout = 0\n",
+            "build.timeout: must be above zero (leave it out for no limit)",
+        ),
+        (
+            "[build]\ntimeout = \"6 hours\"\n",
+            "build.timeout: \"6 hours\" is not a duration (seconds, or a number with s, m, h or d)",
+        ),
+    ] {
+        let err = Config::from_toml(toml, file, dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(problem), "{err}");
+    }
+}
+
+#[test]
+fn the_default_build_user_is_the_sudo_user_then_the_work_directory_s_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(default_build_user(Some("alice"), dir.path()), "alice");
+    // Root never builds: makechrootpkg refuses it.
+    let owner = std::fs::metadata(dir.path()).map(|m| std::os::unix::fs::MetadataExt::uid(&m));
+    if owner.unwrap() == 0 {
+        assert_eq!(
+            default_build_user(Some("root"), dir.path()),
+            FALLBACK_BUILD_USER
+        );
+        assert_eq!(default_build_user(None, dir.path()), FALLBACK_BUILD_USER);
+        // A work directory owned by a real user: that user builds.
+        let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+        std::os::unix::fs::chown(dir.path(), Some(nobody.uid.as_raw()), None).unwrap();
+        assert_eq!(default_build_user(None, dir.path()), "nobody");
+        assert_eq!(default_build_user(Some(""), dir.path()), "nobody");
+    }
+    assert_eq!(
+        default_build_user(None, &dir.path().join("absent")),
+        FALLBACK_BUILD_USER
+    );
+}

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 /// ```text
 /// {workdir}/
 ///   pkgbuilds/<pkgbase>/     PKGBUILD checkouts, one per pkgbase
+///   sources/<pkgbase>/       makepkg's SRCDEST when archport runs as root (the build user's)
 ///   cache/                   downloaded sync databases
 ///   state/                   the state repository checkout
 ///   logs/                    build logs
@@ -41,6 +42,15 @@ impl Workdir {
     /// leading `.`), so the path stays inside `pkgbuilds/`.
     pub fn pkgbuild_dir(&self, pkgbase: &str) -> PathBuf {
         self.pkgbuilds().join(pkgbase)
+    }
+
+    /// `sources/<pkgbase>/`: makepkg's SRCDEST (the downloaded sources) when archport runs
+    /// as root. makepkg runs as the build user and must write SRCDEST, which otherwise is
+    /// the checkout, owned by root; this directory is given to the build user instead, so
+    /// the checkouts stay root's (git refuses repositories that another user owns).
+    /// `pkgbase` must be a validated package name.
+    pub fn sources(&self, pkgbase: &str) -> PathBuf {
+        self.root.join("sources").join(pkgbase)
     }
 
     /// `cache/`: the downloaded sync databases (not the pacman package cache, which is

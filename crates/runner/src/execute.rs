@@ -5,8 +5,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 
-use archport_chroot::{Cancel, Cmd, RunError};
-use archport_upload::{built_files, empty_cache, prune_older, remove_from_cache};
+use archport_chroot::{Cancel, Cmd, Finished, RunError};
+use archport_upload::{
+    UploadError, built_files, cache_files, cached_copies, empty_cache, prune_older,
+    remove_from_cache,
+};
 use chrono::Utc;
 
 use crate::logs;
@@ -29,8 +32,41 @@ pub struct LogHeader {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub phase: Phase,
-    /// `makechrootpkg exited with status 1`, or the error of an in-process action.
+    /// `makechrootpkg exited with status 255: ==> ERROR: Build failed, check ...` (the
+    /// tool's last words, see [`failure_text`]), `makechrootpkg timed out after 2 h` (see
+    /// [`Failure::is_timeout`]), or the error of an in-process action.
     pub reason: String,
+}
+
+/// What a timed-out step's reason says after the tool's name: `makechrootpkg timed out
+/// after 2 h 0 min ([build] timeout)`. The log's footer carries the same text, so log
+/// classifiers (the triage crate's category `timeout`) can match it.
+pub const TIMED_OUT: &str = "timed out after";
+
+impl Failure {
+    /// Whether the step was stopped by `[build] timeout` rather than failing by itself.
+    pub fn is_timeout(&self) -> bool {
+        self.reason.contains(TIMED_OUT) && self.reason.ends_with("([build] timeout)")
+    }
+}
+
+/// A failed command's one-line reason: `{tool} {exit_text}`, then `: ` and what the tool
+/// said last on stderr ([`Finished::said`]) when it said anything.
+pub fn failure_text(cmd: &Cmd, finished: &Finished) -> String {
+    let ended = format!("{} {}", tool_name(cmd), exit_text(finished.status));
+    match finished.said() {
+        Some(said) => format!("{ended}: {said}"),
+        None => ended,
+    }
+}
+
+/// A timed-out command's reason: `{tool} timed out after {limit} ([build] timeout)`.
+fn timeout_text(cmd: &Cmd, after: std::time::Duration) -> String {
+    format!(
+        "{} {TIMED_OUT} {} ([build] timeout)",
+        tool_name(cmd),
+        crate::console::format_duration(after)
+    )
 }
 
 impl fmt::Display for Failure {
@@ -106,6 +142,8 @@ pub async fn execute<S: Spawn>(
             }
             FailureCleanup::Keep { copy, kept, cmds } => {
                 if copy.is_dir() {
+                    let chroot = kept.parent().unwrap_or(Path::new("/"));
+                    let before = archport_chroot::failed_copies(chroot).unwrap_or_default();
                     let moved = run_all(spawner, cmds, log, &quiet).await;
                     let _ = logs::append(
                         log,
@@ -115,6 +153,22 @@ pub async fn execute<S: Spawn>(
                             "==> warning: the working copy could not be set aside\n".to_owned()
                         },
                     );
+                    // The oldest kept copies beyond `[build] keep_failed_copies` went (see
+                    // `Devtools::keep_failed_copy_cmds`): say which.
+                    let after = archport_chroot::failed_copies(chroot).unwrap_or_default();
+                    for gone in before.iter().filter(|name| !after.contains(name)) {
+                        let path = chroot.join(gone);
+                        if path != *kept {
+                            let _ = logs::append(
+                                log,
+                                &format!(
+                                    "==> removed the older failed working copy {} \
+                                     (keeping the newest: [build] keep_failed_copies)\n",
+                                    path.display()
+                                ),
+                            );
+                        }
+                    }
                 }
             }
         },
@@ -155,15 +209,15 @@ async fn actions<S: Spawn>(
             current = Some(phase);
         }
         match &step.action {
-            Action::Run(cmd) => match spawner.run(cmd, log, cancel).await {
-                Ok(status) if status.success() => {}
-                Ok(status) => {
-                    return Outcome::failed(
-                        phase,
-                        format!("{} {}", tool_name(cmd), exit_text(status)),
-                    );
-                }
+            Action::Run(cmd) => match spawner.run_captured(cmd, log, cancel).await {
+                Ok(finished) if finished.status.success() => {}
+                Ok(finished) => return Outcome::failed(phase, failure_text(cmd, &finished)),
                 Err(RunError::Cancelled { .. }) => return Outcome::Interrupted,
+                Err(RunError::TimedOut { after, .. }) => {
+                    let reason = timeout_text(cmd, after);
+                    let _ = logs::append(log, &format!("==> ERROR: {reason}\n"));
+                    return Outcome::failed(phase, reason);
+                }
                 Err(e) => return Outcome::failed(phase, e.to_string()),
             },
             Action::Require { path, problem } => {
@@ -182,8 +236,15 @@ async fn actions<S: Spawn>(
             }
             Action::EmptyCache(dir) => {
                 let _ = logs::append(log, &format!("==> emptying the cache {}\n", dir.display()));
-                if let Err(e) = empty_cache(dir) {
-                    return Outcome::failed(phase, e.to_string());
+                let removed = match empty_cache(dir) {
+                    Err(e) if e.is_permission_denied() => {
+                        let files = cache_files(dir).unwrap_or_default();
+                        remove_privileged(spawner, plan, e, &files, log).await
+                    }
+                    other => other.map_err(|e| e.to_string()),
+                };
+                if let Err(problem) = removed {
+                    return Outcome::failed(phase, format!("cache: {problem}"));
                 }
             }
             Action::Collect {
@@ -207,13 +268,49 @@ async fn actions<S: Spawn>(
                 Err(e) => return Outcome::failed(phase, e.to_string()),
             },
             Action::Uncache(cache) => {
-                if let Err(e) = remove_from_cache(cache, &files) {
-                    let _ = logs::append(log, &format!("==> warning: cache cleanup: {e}\n"));
+                let removed = match remove_from_cache(cache, &files) {
+                    Err(e) if e.is_permission_denied() => {
+                        let stale = cached_copies(cache, &files);
+                        remove_privileged(spawner, plan, e, &stale, log).await
+                    }
+                    other => other.map(|_| ()).map_err(|e| e.to_string()),
+                };
+                if let Err(problem) = removed {
+                    let _ = logs::append(log, &format!("==> warning: cache cleanup: {problem}\n"));
                 }
             }
         }
     }
     Outcome::Built { files, published }
+}
+
+/// Removes pacman cache files that archport may not remove itself (`denied`: pacman in the
+/// container writes the cache as root) through sudo, with the plan's uploader's
+/// [`archport_upload::Uploader::privileged_remove_cmd`]; the error says both attempts when that fails too.
+async fn remove_privileged<S: Spawn>(
+    spawner: &S,
+    plan: &Plan,
+    denied: UploadError,
+    files: &[PathBuf],
+    log: &Path,
+) -> Result<(), String> {
+    let uploader = plan.steps.iter().find_map(|s| match &s.action {
+        Action::Publish { uploader, .. } => Some(uploader),
+        _ => None,
+    });
+    let Some(uploader) = uploader.filter(|_| !files.is_empty()) else {
+        return Err(denied.to_string());
+    };
+    let cmd = uploader.privileged_remove_cmd(files);
+    // Not cancellable half-way: a cache half emptied would only be emptied again.
+    match spawner.run_captured(&cmd, log, &Cancel::new()).await {
+        Ok(finished) if finished.status.success() => Ok(()),
+        Ok(finished) => Err(format!(
+            "{denied}; through sudo: {}",
+            failure_text(&cmd, &finished)
+        )),
+        Err(e) => Err(format!("{denied}; through sudo: {e}")),
+    }
 }
 
 /// Runs clean-up commands in order, output into `log`; whether all of them succeeded.
@@ -507,5 +604,274 @@ mod tests {
             text.contains("==> result: FAILED in keys: unreadable\n"),
             "{text}"
         );
+    }
+
+    /// A config whose upload's sudo is `sudo` (the words are recorded, nothing runs).
+    fn uploader(dir: &Path) -> archport_upload::Uploader {
+        let toml = format!(
+            "[paths]\nworkdir = \"{0}\"\n[tools]\nsudo = \"/usr/bin/sudo\"\n[upload]\nbackend = \"local\"\n",
+            dir.display()
+        );
+        let config = archport_config::Config::from_toml(&toml, Path::new("a.toml"), dir).unwrap();
+        archport_upload::Uploader::from_config(&config)
+    }
+
+    #[tokio::test]
+    async fn a_failed_tool_s_last_error_lines_are_in_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("zlib.log");
+        let mut plan = Plan::new();
+        let script = "echo building; echo '==> ERROR: A failure occurred in build().' >&2; \
+                      echo '    Aborting...' >&2; \
+                      printf '\\033[1;31m==> ERROR:\\033[0m Build failed, check /c/copy/build\\n' >&2; \
+                      exit 255";
+        plan.run(Phase::Build, Cmd::new("sh").args(["-c", script]));
+        let outcome = execute(
+            &crate::Processes,
+            &plan,
+            &header(),
+            &log,
+            &Cancel::new(),
+            &|_| {},
+        )
+        .await;
+        assert_eq!(
+            outcome,
+            Outcome::Failed(Failure {
+                phase: Phase::Build,
+                reason: "sh exited with status 255: ==> ERROR: Build failed, check /c/copy/build"
+                    .into()
+            })
+        );
+        // All of it is in the log, in order.
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            text.contains("building\n==> ERROR: A failure occurred in build().\n    Aborting...\n"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_missing_tool_is_named_with_its_path_and_the_check_hint() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("zlib.log");
+        let mut plan = Plan::new();
+        let missing = dir.path().join("devtools/mkarchroot");
+        plan.run(Phase::Build, Cmd::new(missing.to_string_lossy()).arg("x"));
+        let outcome = execute(
+            &crate::Processes,
+            &plan,
+            &header(),
+            &log,
+            &Cancel::new(),
+            &|_| {},
+        )
+        .await;
+        let Outcome::Failed(failure) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(
+            failure.reason,
+            format!(
+                "cannot start mkarchroot ({}): No such file or directory (os error 2); \
+                 `--check` lists what is missing",
+                missing.display()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_build_over_its_time_limit_is_stopped_and_fails_as_timed_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("zlib.log");
+        let mut plan = Plan::new();
+        plan.run(
+            Phase::Build,
+            Cmd::new("sleep")
+                .arg("600")
+                .timeout(Some(std::time::Duration::from_secs(1))),
+        );
+        let cancel = Cancel::with_grace(std::time::Duration::from_secs(5));
+        let outcome = execute(&crate::Processes, &plan, &header(), &log, &cancel, &|_| {}).await;
+        let failure = Failure {
+            phase: Phase::Build,
+            reason: "sleep timed out after 1s ([build] timeout)".into(),
+        };
+        assert!(failure.is_timeout());
+        assert_eq!(outcome, Outcome::Failed(failure));
+        // The run itself was not cancelled: the next build may start.
+        assert!(!cancel.is_cancelled());
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            text.contains("==> ERROR: sleep timed out after 1s ([build] timeout)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "==> result: FAILED in build: sleep timed out after 1s ([build] timeout)\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            !Failure {
+                phase: Phase::Build,
+                reason: "make exited with status 2".into()
+            }
+            .is_timeout()
+        );
+    }
+
+    /// Makes `path` immutable (`chattr +i`) until dropped, so that even root may not remove
+    /// it: what a non-root archport meets in a cache pacman wrote as root.
+    struct Immutable(PathBuf);
+
+    impl Immutable {
+        fn new(path: &Path) -> Immutable {
+            let status = std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(path)
+                .status()
+                .unwrap();
+            assert!(
+                status.success(),
+                "chattr +i {} (needs ext4 and root)",
+                path.display()
+            );
+            Immutable(path.to_owned())
+        }
+    }
+
+    impl Drop for Immutable {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(&self.0)
+                .status();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cache_archport_may_not_empty_is_emptied_through_sudo() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("zlib.log");
+        let cache = dir.path().join("cache");
+        std::fs::create_dir_all(cache.join("sub")).unwrap();
+        std::fs::write(cache.join("a.pkg.tar.zst"), "").unwrap();
+        std::fs::write(cache.join("b.pkg.tar.zst"), "").unwrap();
+        let _guard = Immutable::new(&cache.join("b.pkg.tar.zst"));
+        let mut plan = Plan::new();
+        plan.push(Phase::Cache, Action::EmptyCache(cache.clone()));
+        plan.push(
+            Phase::Upload,
+            Action::Publish {
+                uploader: uploader(dir.path()),
+                repo: "core".into(),
+            },
+        );
+        let fake = Fake::new();
+        let outcome = execute(&fake, &plan, &header(), &log, &Cancel::new(), &|_| {}).await;
+        assert!(matches!(outcome, Outcome::Built { .. }), "{outcome:?}");
+        // What was left when archport met the file it may not remove (the fake sudo
+        // removes nothing): that one at least, never the subdirectory.
+        let left = archport_upload::cache_files(&cache).unwrap();
+        assert!(left.contains(&cache.join("b.pkg.tar.zst")), "{left:?}");
+        let left: Vec<String> = left.iter().map(|p| p.display().to_string()).collect();
+        assert_eq!(
+            fake.calls(),
+            [format!(
+                "/usr/bin/sudo -n -- rm --force -- {}",
+                left.join(" ")
+            )]
+        );
+
+        // When sudo fails too, the step fails saying both.
+        let fake = Fake {
+            fail: Some("rm"),
+            ..Fake::new()
+        };
+        let outcome = execute(&fake, &plan, &header(), &log, &Cancel::new(), &|_| {}).await;
+        let Outcome::Failed(failure) = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(failure.phase, Phase::Cache);
+        assert_eq!(
+            failure.reason,
+            format!(
+                "cache: {}: Operation not permitted (os error 1); through sudo: rm exited with status 1",
+                cache.display()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn only_the_newest_failed_copies_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("zlib.log");
+        let chroot = dir.path().join("chroot");
+        let at = |secs| std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        for (name, secs) in [
+            ("archport-failed-a", 100),
+            ("archport-failed-b", 200),
+            ("archport-failed-c", 300),
+            ("archport-slot1", 400),
+        ] {
+            std::fs::create_dir_all(chroot.join(name)).unwrap();
+            std::fs::File::open(chroot.join(name))
+                .unwrap()
+                .set_modified(at(secs))
+                .unwrap();
+        }
+        let toml = format!(
+            "[paths]\nworkdir = \"{0}\"\nchroot = \"{0}/chroot\"\n[build]\nkeep_failed_copies = 2\n",
+            dir.path().display()
+        );
+        let config =
+            archport_config::Config::from_toml(&toml, Path::new("a.toml"), dir.path()).unwrap();
+        let devtools = archport_chroot::Devtools::from_config(&config, false).as_root(true);
+        let mut plan = Plan::new();
+        plan.run(Phase::Build, Cmd::new("makechrootpkg"));
+        plan.cleanup.failed = FailureCleanup::Keep {
+            copy: chroot.join("archport-slot1"),
+            kept: chroot.join("archport-failed-zlib"),
+            cmds: devtools.keep_failed_copy_cmds("archport-slot1", "zlib"),
+        };
+        let outcome = execute(&RealFs, &plan, &header(), &log, &Cancel::new(), &|_| {}).await;
+        assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
+        assert_eq!(
+            archport_chroot::failed_copies(&chroot).unwrap(),
+            ["archport-failed-zlib", "archport-failed-c"]
+        );
+        let text = std::fs::read_to_string(&log).unwrap();
+        for gone in ["a", "b"] {
+            assert!(
+                text.contains(&format!(
+                    "==> removed the older failed working copy {} (keeping the newest: [build] keep_failed_copies)\n",
+                    chroot.join(format!("archport-failed-{gone}")).display()
+                )),
+                "{text}"
+            );
+        }
+    }
+
+    /// Runs `rm` and `mv` for real and fails makechrootpkg: a failed build's clean-up.
+    struct RealFs;
+
+    impl Spawn for RealFs {
+        fn run(
+            &self,
+            cmd: &Cmd,
+            log: &Path,
+            cancel: &Cancel,
+        ) -> impl Future<Output = Result<ExitStatus, RunError>> + Send {
+            let fail = tool_name(cmd) == "makechrootpkg";
+            let running = archport_chroot::run(cmd, log, cancel);
+            async move {
+                if fail {
+                    Ok(ExitStatus::from_raw(1 << 8))
+                } else {
+                    running.await
+                }
+            }
+        }
     }
 }

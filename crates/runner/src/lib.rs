@@ -29,7 +29,10 @@ mod stale;
 
 pub use console::{Console, format_duration};
 pub use error::{LockError, RootError};
-pub use execute::{Failure, LogHeader, Outcome, execute, exit_text, record_failure, tool_name};
+pub use execute::{
+    Failure, LogHeader, Outcome, TIMED_OUT, execute, exit_text, failure_text, record_failure,
+    tool_name,
+};
 pub use lock::RunLock;
 pub use phase::Phase;
 pub use plan::{Action, Cleanup, FailureCleanup, Plan, PlanStep};

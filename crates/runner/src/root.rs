@@ -5,14 +5,16 @@ use std::path::Path;
 use archport_chroot::{Cancel, Devtools, RunError};
 
 use crate::error::RootError;
-use crate::execute::{exit_text, tool_name};
+use crate::execute::failure_text;
 use crate::spawn::Spawn;
 
 /// Creates the root chroot when it is missing (mkarchroot, output into `log`; `note` hears
-/// the command first, for the console). When that fails or is interrupted (`cancel`), what
-/// was made of it is removed: an existing root counts as finished, so a half-made one would
-/// be built in by the next run. Interrupted, it returns `Ok` without a root chroot: the run
-/// then starts no build (`cancel` says why).
+/// the command first, for the console). Its directory `{chroot}` is created first (through
+/// sudo when not root), since mkarchroot refuses a root path whose parent is missing. When
+/// mkarchroot fails or is interrupted (`cancel`), what was made of the root is removed: an
+/// existing root counts as finished, so a half-made one would be built in by the next run.
+/// Interrupted, it returns `Ok` without a root chroot: the run then starts no build
+/// (`cancel` says why).
 pub async fn create_root_chroot<S: Spawn>(
     spawner: &S,
     devtools: &Devtools,
@@ -23,10 +25,22 @@ pub async fn create_root_chroot<S: Spawn>(
     let Some(cmd) = devtools.root_chroot_cmd() else {
         return Ok(());
     };
+    if let Some(mkdir) = devtools.chroot_dir_cmd() {
+        let failed = |problem| RootError::Failed {
+            problem,
+            log: log.to_owned(),
+        };
+        match spawner.run_captured(&mkdir, log, cancel).await {
+            Ok(finished) if finished.status.success() => {}
+            Ok(finished) => return Err(failed(failure_text(&mkdir, &finished))),
+            Err(RunError::Cancelled { .. }) => return Ok(()),
+            Err(e) => return Err(failed(e.to_string())),
+        }
+    }
     note(&format!("creating the root chroot: {cmd}"));
-    let problem = match spawner.run(&cmd, log, cancel).await {
-        Ok(status) if status.success() => return Ok(()),
-        Ok(status) => Some(format!("{} {}", tool_name(&cmd), exit_text(status))),
+    let problem = match spawner.run_captured(&cmd, log, cancel).await {
+        Ok(finished) if finished.status.success() => return Ok(()),
+        Ok(finished) => Some(failure_text(&cmd, &finished)),
         Err(RunError::Cancelled { .. }) => None,
         Err(e) => Some(e.to_string()),
     };
@@ -55,6 +69,7 @@ mod tests {
     use archport_config::Config;
 
     use super::*;
+    use crate::execute::tool_name;
 
     /// mkarchroot makes the root directory, then fails half-way; everything else succeeds.
     struct HalfMade(Mutex<Vec<String>>);
@@ -99,6 +114,7 @@ mod tests {
                 log.display()
             )
         );
-        assert_eq!(*fake.0.lock().unwrap(), ["mkarchroot", "rm"]);
+        // `{chroot}` first: mkarchroot needs the root's parent.
+        assert_eq!(*fake.0.lock().unwrap(), ["mkdir", "mkarchroot", "rm"]);
     }
 }

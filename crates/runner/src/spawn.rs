@@ -5,7 +5,7 @@ use std::future::Future;
 use std::path::Path;
 use std::process::ExitStatus;
 
-use archport_chroot::{Cancel, Cmd, RunError};
+use archport_chroot::{Cancel, Cmd, Finished, RunError};
 
 /// Runs one command to completion, its output appended to a log, stopped when `cancel`
 /// fires (with [`RunError::Cancelled`]), like [`archport_chroot::run`].
@@ -17,6 +17,24 @@ pub trait Spawn: Sync {
         log: &Path,
         cancel: &Cancel,
     ) -> impl Future<Output = Result<ExitStatus, RunError>> + Send;
+
+    /// Runs `cmd` like [`Spawn::run`], also returning the end of its stderr, which a
+    /// failure's error quotes. The default keeps no stderr (a spawner without processes has
+    /// none to keep).
+    fn run_captured(
+        &self,
+        cmd: &Cmd,
+        log: &Path,
+        cancel: &Cancel,
+    ) -> impl Future<Output = Result<Finished, RunError>> + Send {
+        let running = self.run(cmd, log, cancel);
+        async move {
+            running.await.map(|status| Finished {
+                status,
+                stderr_tail: Vec::new(),
+            })
+        }
+    }
 }
 
 /// Real processes, each in its own process group ([`archport_chroot::run`]).
@@ -31,5 +49,14 @@ impl Spawn for Processes {
         cancel: &Cancel,
     ) -> impl Future<Output = Result<ExitStatus, RunError>> + Send {
         archport_chroot::run(cmd, log, cancel)
+    }
+
+    fn run_captured(
+        &self,
+        cmd: &Cmd,
+        log: &Path,
+        cancel: &Cancel,
+    ) -> impl Future<Output = Result<Finished, RunError>> + Send {
+        archport_chroot::run_captured(cmd, log, cancel)
     }
 }

@@ -43,6 +43,7 @@ pub struct Uploader {
     arch: String,
     repo_map: BTreeMap<String, String>,
     backend: Backend,
+    sudo: String,
 }
 
 impl Uploader {
@@ -63,7 +64,19 @@ impl Uploader {
             arch: config.arch.clone(),
             repo_map: upload.repo_map.clone(),
             backend,
+            sudo: config.tools.sudo.clone(),
         }
+    }
+
+    /// `sudo -n -- rm --force -- <paths>`: removes pacman cache files a non-root archport
+    /// may not remove itself, as pacman inside the container writes the cache as root (the
+    /// sudoers rule for archport allows `rm`).
+    pub fn privileged_remove_cmd(&self, paths: &[PathBuf]) -> Cmd {
+        let mut cmd = Cmd::new("rm").args(["--force", "--"]);
+        for path in paths {
+            cmd = cmd.path_arg(path);
+        }
+        cmd.through_sudo(&self.sudo)
     }
 
     /// Where packages of build-list repository `repo` are published (`core-testing`).

@@ -50,6 +50,14 @@ pub enum UploadError {
 }
 
 impl UploadError {
+    /// Whether this is a file that could not be read, written or removed for lack of
+    /// permission (EACCES, EPERM): the pacman cache, which pacman in the container writes
+    /// as root, is then cleaned through sudo.
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self, UploadError::Io { source, .. }
+            if source.kind() == std::io::ErrorKind::PermissionDenied)
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> UploadError {
         let path = path.into();
         move |source| UploadError::Io { path, source }

@@ -144,6 +144,42 @@ pub fn remove_from_cache(cache: &Path, files: &[PathBuf]) -> Result<Vec<PathBuf>
     Ok(removed)
 }
 
+/// The files of the pacman cache `cache` named like `files`, and their `.sig`, that exist:
+/// what [`remove_from_cache`] removes, for removing them another way (through sudo).
+pub fn cached_copies(cache: &Path, files: &[PathBuf]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for name in files.iter().filter_map(|f| f.file_name()) {
+        let path = cache.join(name);
+        let mut sig = path.as_os_str().to_owned();
+        sig.push(".sig");
+        for candidate in [path, PathBuf::from(sig)] {
+            if candidate.symlink_metadata().is_ok() {
+                found.push(candidate);
+            }
+        }
+    }
+    found
+}
+
+/// The files (everything but directories) in the pacman cache `dir`, sorted: what
+/// [`empty_cache`] removes. A missing cache has none.
+pub fn cache_files(dir: &Path) -> Result<Vec<PathBuf>, UploadError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(UploadError::io(dir)(e)),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(UploadError::io(dir))?;
+        if !entry.file_type().map_err(UploadError::io(dir))?.is_dir() {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 /// Removes `path` and `path.sig` when present, recording each removal.
 fn remove_with_signature(path: &Path, removed: &mut Vec<PathBuf>) -> Result<(), UploadError> {
     let mut sig = path.as_os_str().to_owned();

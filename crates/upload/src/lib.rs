@@ -13,5 +13,6 @@ mod files;
 pub use backend::{LOCAL_LOCK_FILE, Uploader, target_repo};
 pub use error::UploadError;
 pub use files::{
-    PackageFile, built_files, empty_cache, package_files, prune_older, remove_from_cache,
+    PackageFile, built_files, cache_files, cached_copies, empty_cache, package_files, prune_older,
+    remove_from_cache,
 };

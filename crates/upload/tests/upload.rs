@@ -301,7 +301,7 @@ async fn a_real_build_by_the_fake_makechrootpkg_is_published_by_real_repo_add() 
         b,
         &format!(
             "[tools]\nmakechrootpkg = \"{f}/makechrootpkg\"\narch_nspawn = \"{f}/arch-nspawn\"\n\
-             mkarchroot = \"{f}/mkarchroot\"\nsudo = \"{f}/sudo\"\n\
+             mkarchroot = \"{f}/mkarchroot\"\nsudo = \"{f}/sudo\"\nbuild_user = \"archport-test\"\n\
              [upload]\nbackend = \"local\"\n",
             f = fake.display()
         ),
@@ -321,8 +321,9 @@ async fn a_real_build_by_the_fake_makechrootpkg_is_published_by_real_repo_add() 
     // An older build of the same package is already there.
     package(&dir, "zlib", "1:1.3.1-1");
     let cmds = devtools
-        .root_chroot_cmd()
+        .chroot_dir_cmd()
         .into_iter()
+        .chain(devtools.root_chroot_cmd())
         .chain(devtools.build_cmds(&spec).unwrap());
     for cmd in cmds {
         let status = run(&cmd.env("FAKE_DEVTOOLS_LOG", &calls), &log, &Cancel::new())
