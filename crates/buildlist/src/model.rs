@@ -65,6 +65,10 @@ pub struct Entry {
     pub added_reason: Option<String>,
     /// The PKGBUILD's `arch` lacks the target: build with `--ignorearch`.
     pub ignorearch: bool,
+    /// Listed with `generate-build-list --no-check`: build with makepkg's `--nocheck` (its
+    /// checkdepends were left out of the ordering, so they may not be there). Absent from
+    /// the file when false, so older lists read as before.
+    pub nocheck: bool,
     /// Set by build-packages in `failed_packages.json`: why the step was not built.
     pub failure: Option<FailureRecord>,
     /// Set by build-packages in `failed_packages.json`: the build log.
@@ -221,6 +225,7 @@ impl Entry {
             skip: None,
             added_reason: None,
             ignorearch: false,
+            nocheck: false,
             failure: None,
             log: None,
         }
