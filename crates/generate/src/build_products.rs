@@ -91,7 +91,13 @@ mod tests {
         ] {
             assert!(is_build_product(product, &sources), "{product}");
         }
-        for change in ["PKGBUILD", "local-fix.patch", "fix-arm.patch", "src", "srcinfo"] {
+        for change in [
+            "PKGBUILD",
+            "local-fix.patch",
+            "fix-arm.patch",
+            "src",
+            "srcinfo",
+        ] {
             assert!(!is_build_product(change, &sources), "{change}");
         }
     }

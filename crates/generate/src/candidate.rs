@@ -54,11 +54,7 @@ impl Candidate {
     /// `--no-check`, since `check()` will not run).
     pub fn relations(&self) -> impl Iterator<Item = (RelationKind, &Relation)> {
         let e = &self.entry;
-        let checkdepends: &[Relation] = if self.no_check {
-            &[]
-        } else {
-            &e.checkdepends
-        };
+        let checkdepends: &[Relation] = if self.no_check { &[] } else { &e.checkdepends };
         e.depends
             .iter()
             .map(|r| (RelationKind::Depends, r))

@@ -173,9 +173,8 @@ pub(crate) fn fail(ctx: &FetchContext<'_>, c: &mut Candidate, reason: String) ->
 fn run_job(ctx: &FetchContext<'_>, job: &Job) -> Result<(FetchOutcome, SrcInfo), String> {
     // The sources of the version checked out before the update were downloaded under the
     // old names; those of the new one may be there too.
-    let srcinfo_text = |dir: &std::path::Path| {
-        std::fs::read_to_string(dir.join(".SRCINFO")).unwrap_or_default()
-    };
+    let srcinfo_text =
+        |dir: &std::path::Path| std::fs::read_to_string(dir.join(".SRCINFO")).unwrap_or_default();
     let mut sources = downloaded_sources(&srcinfo_text(
         &ctx.workdir.pkgbuild_dir(job.pkgbase.as_str()),
     ));

@@ -127,7 +127,10 @@ pub async fn run(
     } = select(&world, options, &mut warn)?;
     // An explicit `--local` request without its PKGBUILD cannot be met: say which file to
     // create before fetching anything.
-    for c in candidates.iter().filter(|c| c.entry.source == Source::Local) {
+    for c in candidates
+        .iter()
+        .filter(|c| c.entry.source == Source::Local)
+    {
         let path = workdir.pkgbuild_dir(c.name()).join("PKGBUILD");
         if !path.is_file() {
             return Err(GenerateError::NoLocalPkgbuild {
@@ -258,11 +261,14 @@ fn check_writable(path: &std::path::Path) -> Result<(), GenerateError> {
         .tempfile_in(dir)
         .map(drop)
         .map_err(|e| {
-            // tempfile appends the random name it tried; the directory is what matters.
-            let e = e
-                .raw_os_error()
-                .map_or(e, std::io::Error::from_raw_os_error);
-            fail(format!("{}: {e}", dir.display()))
+            // tempfile's message names the random file it tried; the directory is what
+            // matters, with the kind of failure.
+            let what = if dir.is_dir() {
+                std::io::Error::from(e.kind()).to_string()
+            } else {
+                "no such directory".to_owned()
+            };
+            fail(format!("{}: {what}", dir.display()))
         })
 }
 

@@ -19,9 +19,7 @@ fn reason(c: &Candidate, options: &Options) -> Option<String> {
     }
     match (&c.origin, c.entry.source) {
         (Origin::Named, Source::Aur) => Some("from the AUR, named with --packages".to_owned()),
-        (Origin::Named, Source::Local) => {
-            Some("local PKGBUILD, named with --packages".to_owned())
-        }
+        (Origin::Named, Source::Local) => Some("local PKGBUILD, named with --packages".to_owned()),
         (Origin::Named, _) => Some("named with --packages".to_owned()),
         (Origin::Rebuild, _) => options
             .rebuild_repo
@@ -47,7 +45,10 @@ pub(crate) fn by_category(
     listed.sort_by(|a, b| a.name().cmp(b.name()));
     for c in listed {
         let why = reason(c, options);
-        let suffix = why.as_deref().map(|w| format!(" ({w})")).unwrap_or_default();
+        let suffix = why
+            .as_deref()
+            .map(|w| format!(" ({w})"))
+            .unwrap_or_default();
         let version = c.entry.version_text();
         match c.entry.arm_version.as_deref() {
             None => new.push(format!(
