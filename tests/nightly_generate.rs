@@ -418,3 +418,89 @@ fn no_check_leaves_checkdepends_out_and_marks_the_entries() {
         serde_json::json!(["testlib"])
     );
 }
+
+// --- issue 12: §11 --preserve-order, §12 --single-stage ------------------------------------------
+
+/// `name version stage [cycle stage]` per entry, in list order.
+fn steps(list: &serde_json::Value) -> Vec<String> {
+    list["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let mut line = format!(
+                "{} {} stage {}",
+                e["name"].as_str().unwrap(),
+                e["version"].as_str().unwrap(),
+                e["build_stage"]
+            );
+            if !e["cycle_stage"].is_null() {
+                line.push_str(&format!(" build {}", e["cycle_stage"]));
+            }
+            line
+        })
+        .collect()
+}
+
+#[test]
+fn preserve_order_builds_in_command_line_order_with_dependencies_first() {
+    let env = Env::demo();
+    gbl(&env, &["-j1", "--packages", "newtool", "zlib"]).ok();
+    assert_eq!(
+        steps(&read_list(&env)),
+        [
+            "re2c 4.0-1 stage 0",
+            "zlib 1:1.3.1-2 stage 0",
+            "ninja 1.12.1-1 stage 1",
+            "newtool 3.0-1 stage 2"
+        ]
+    );
+    gbl(
+        &env,
+        &["-j1", "--preserve-order", "--packages", "newtool", "zlib"],
+    )
+    .ok();
+    assert_eq!(
+        steps(&read_list(&env)),
+        [
+            "re2c 4.0-1 stage 0",
+            "ninja 1.12.1-1 stage 1",
+            "newtool 3.0-1 stage 2",
+            "zlib 1:1.3.1-2 stage 3"
+        ]
+    );
+}
+
+/// dep-a and dep-b depend on each other; both are outdated on the target.
+fn cycle_world() -> WorldSpec {
+    WorldSpec::new()
+        .pkgbase(PkgbaseSpec::new("glibc", "2.40-1").repo(Repo::Core))
+        .pkgbase(PkgbaseSpec::new("dep-a", "3.0-2").depends(["dep-b"]))
+        .pkgbase(PkgbaseSpec::new("dep-b", "3.0-2").depends(["dep-a", "glibc"]))
+        .target_version("dep-a", "3.0-1")
+        .target_version("dep-b", "3.0-1")
+}
+
+#[test]
+fn single_stage_builds_every_cycle_member_once() {
+    let env = Env::new(cycle_world());
+    gbl(&env, &["-j1"]).ok();
+    assert_eq!(
+        steps(&read_list(&env)),
+        [
+            "dep-b 3.0-2 stage 0 build 1",
+            "dep-a 3.0-2 stage 1",
+            "dep-b 3.0-2 stage 2 build 2"
+        ]
+    );
+    let run = gbl(&env, &["-j1", "--single-stage"]).ok();
+    assert_eq!(
+        steps(&read_list(&env)),
+        ["dep-b 3.0-2 stage 0", "dep-a 3.0-2 stage 1"]
+    );
+    assert!(
+        run.stderr.contains("0 second builds for cycles"),
+        "{}",
+        run.stderr
+    );
+}

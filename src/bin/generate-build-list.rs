@@ -72,6 +72,14 @@ struct Cli {
     /// Allow ARCH=any pkgbases named with --packages (the port rebuilds one of them)
     #[arg(long, requires = "packages")]
     force: bool,
+    /// No second builds: cycles are cut and every member is built once (for ports whose
+    /// repositories already serve every cycle)
+    #[arg(long)]
+    single_stage: bool,
+    /// With --packages: build in the command-line order, each added dependency before its
+    /// first dependent (one stage per build)
+    #[arg(long, requires = "packages")]
+    preserve_order: bool,
     /// Leave checkdepends out of ordering and the missing-dependency search, and mark the
     /// entries so build-packages builds them with --nocheck
     #[arg(long)]
@@ -109,6 +117,8 @@ fn main() -> ExitCode {
             no_blacklist: cli.no_blacklist,
             force: cli.force,
             no_check: cli.no_check,
+            single_stage: cli.single_stage,
+            preserve_order: cli.preserve_order,
             command_line: archport_cli::command_line(std::env::args_os()),
         };
         let console = Console::stderr(cli.common.quiet);

@@ -215,7 +215,31 @@ pub async fn run(
     for c in &mut candidates {
         c.entry.nocheck = c.no_check;
     }
-    let (order, entries) = crate::ordering::order(&candidates)?;
+    // `--preserve-order`: the named pkgbases in command-line order (a pkgname stands for
+    // its pkgbase).
+    let named: Vec<String> = options
+        .packages
+        .iter()
+        .filter_map(|raw| {
+            candidates
+                .iter()
+                .find(|c| {
+                    c.origin == Origin::Named
+                        && (c.name() == raw || c.entry.pkgnames.iter().any(|p| p.as_str() == raw))
+                })
+                .map(|c| c.name().to_owned())
+        })
+        .fold(Vec::new(), |mut names, name| {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+            names
+        });
+    let shape = crate::ordering::Shape {
+        single_stage: options.single_stage,
+        preserve: options.preserve_order.then_some(named.as_slice()),
+    };
+    let (order, entries) = crate::ordering::order(&candidates, shape)?;
     for cycle in &order.cycles {
         console.line(&cycle.to_string());
     }
