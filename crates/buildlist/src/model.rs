@@ -455,6 +455,27 @@ mod tests {
     }
 
     #[test]
+    fn nocheck_is_written_only_when_set_and_older_lists_read_as_false() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        let mut list = BuildList {
+            command: String::new(),
+            timestamp: String::new(),
+            packages: vec![entry("boost")],
+        };
+        list.write(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("nocheck"), "{text}");
+        assert!(!BuildList::read(&path).unwrap().packages[0].nocheck);
+        list.packages[0].nocheck = true;
+        list.write(&path).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(value["packages"][0]["nocheck"], true);
+        assert_eq!(BuildList::read(&path).unwrap(), list);
+    }
+
+    #[test]
     fn round_trip_with_interface_keys() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("packages_to_build.json");
