@@ -9,7 +9,7 @@ pub mod exit_codes;
 mod output;
 
 pub use command_line::command_line;
-pub use output::{print_stdout, println_stderr, println_stdout};
+pub use output::{print_stderr, print_stdout, println_stderr, println_stdout};
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

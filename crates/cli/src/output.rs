@@ -23,3 +23,9 @@ pub fn println_stdout(text: &str) {
 pub fn println_stderr(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
+
+/// Writes `text` to stderr as it is (a summary that ends its own lines); a closed stderr is
+/// ignored.
+pub fn print_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
