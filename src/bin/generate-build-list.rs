@@ -3,18 +3,28 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use archport_cli::{CommonArgs, EXIT_OK, UsageError};
+use archport_cli::{CommonArgs, EXIT_OK, LockArgs, UsageError, println_stdout};
 use archport_config::Overrides;
 use archport_generate::{Console, Options, Outcome, run};
 use clap::Parser;
 
 /// Compare x86_64 Arch Linux with the port, fetch the PKGBUILDs that need building, add
 /// missing dependencies, order everything by dependencies and write the build list.
+///
+/// Holds the work directory's lock (build-state/build.lock, shared with build-packages and
+/// bootstrap-toolchain) for the whole run, except with --dry-run, which writes nothing there.
 #[derive(Parser, Debug)]
-#[command(name = "generate-build-list", version, max_term_width = 100)]
+#[command(
+    name = "generate-build-list",
+    version,
+    max_term_width = 100,
+    after_help = archport_cli::exit_codes::GENERATE_BUILD_LIST
+)]
 struct Cli {
     #[command(flatten)]
     common: CommonArgs,
+    #[command(flatten)]
+    lock: LockArgs,
 
     /// Build these pkgbases or pkgnames, whatever their versions
     #[arg(long, value_name = "PKG", num_args = 1..)]
@@ -35,15 +45,16 @@ struct Cli {
     #[arg(long)]
     missing_packages: bool,
     /// No git, no downloads: the databases and state clone an earlier run cached in the work
-    /// directory, and the checkouts as they are
-    #[arg(long)]
+    /// directory, and the checkouts as they are (--offline is the same)
+    #[arg(long, visible_alias = "offline")]
     no_update: bool,
     /// Build list path [default: {workdir}/packages_to_build.json]
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Fetch nothing, write nothing: print what would be fetched (stderr) and the ordered list
-    /// (stdout). Works offline from the databases and state clone an earlier run cached in
-    /// the work directory; on a fresh work directory it fails saying so
+    /// Fetch no PKGBUILD, write nothing into the work directory: print what would be fetched
+    /// (stderr) and the ordered list (stdout). Uses the databases and state clone an earlier
+    /// run cached; on a fresh work directory it downloads them into a temporary directory it
+    /// removes afterwards
     #[arg(long)]
     dry_run: bool,
     /// Concurrent PKGBUILD fetches
@@ -53,8 +64,26 @@ struct Cli {
     #[arg(long)]
     strict: bool,
     /// Blacklist file [default: blacklist.txt when present]
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_blacklist")]
     blacklist: Option<PathBuf>,
+    /// Apply no blacklist
+    #[arg(long)]
+    no_blacklist: bool,
+    /// Allow ARCH=any pkgbases named with --packages (the port rebuilds one of them)
+    #[arg(long, requires = "packages")]
+    force: bool,
+    /// No second builds: cycles are cut and every member is built once (for ports whose
+    /// repositories already serve every cycle)
+    #[arg(long)]
+    single_stage: bool,
+    /// With --packages: build in the command-line order, each added dependency before its
+    /// first dependent (one stage per build)
+    #[arg(long, requires = "packages")]
+    preserve_order: bool,
+    /// Leave checkdepends out of ordering and the missing-dependency search, and mark the
+    /// entries so build-packages builds them with --nocheck
+    #[arg(long)]
+    no_check: bool,
     /// Target database URLs, replacing the configured target mirror
     #[arg(long, value_name = "URL", num_args = 1..)]
     arm_urls: Option<Vec<String>>,
@@ -85,15 +114,39 @@ fn main() -> ExitCode {
             jobs: usize::from(cli.jobs),
             strict: cli.strict,
             arm_urls: cli.arm_urls.clone(),
+            no_blacklist: cli.no_blacklist,
+            force: cli.force,
+            no_check: cli.no_check,
+            single_stage: cli.single_stage,
+            preserve_order: cli.preserve_order,
             command_line: archport_cli::command_line(std::env::args_os()),
         };
         let console = Console::stderr(cli.common.quiet);
+        // A dry run writes nothing into the work directory, so it never waits or refuses.
+        let _lock = if cli.dry_run {
+            None
+        } else {
+            let path = config.workdir().lock_file();
+            Some(if cli.lock.wait {
+                archport_runner::RunLock::acquire_waiting(
+                    &path,
+                    "generate-build-list",
+                    &mut |holder| {
+                        console.line(&format!(
+                            "Waiting for the work directory's lock ({holder})..."
+                        ));
+                    },
+                )?
+            } else {
+                archport_runner::RunLock::acquire(&path, "generate-build-list")?
+            })
+        };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
         match runtime.block_on(run(&config, &options, &console))? {
             Outcome::Missing(missing) => {
-                println!("{}", serde_json::to_string_pretty(&missing)?);
+                println_stdout(&serde_json::to_string_pretty(&missing)?);
                 let blacklisted = missing.iter().filter(|m| m.blacklisted).count();
                 console.line(&format!(
                     "{} missing from the target ({blacklisted} of them blacklisted); no build list written",
@@ -103,7 +156,7 @@ fn main() -> ExitCode {
             }
             Outcome::DryRun { list } => {
                 for e in &list.packages {
-                    println!("{}", archport_generate::describe_entry(e));
+                    println_stdout(&archport_generate::describe_entry(e));
                 }
                 Ok(EXIT_OK)
             }

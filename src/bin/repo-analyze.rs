@@ -16,7 +16,12 @@ use clap::Parser;
 /// Findings are not errors: the exit code is 0 whenever the analysis ran.
 #[derive(Parser, Debug)]
 // The name is the binary's, not the package's: usage lines and completion scripts use it.
-#[command(name = "repo-analyze", version, max_term_width = 100)]
+#[command(
+    name = "repo-analyze",
+    version,
+    max_term_width = 100,
+    after_help = archport_cli::exit_codes::REPO_ANALYZE
+)]
 struct Cli {
     #[command(flatten)]
     common: CommonArgs,
@@ -180,13 +185,12 @@ fn main() -> ExitCode {
                 .with_context(|| format!("{}: cannot write the HTML report", path.display()))?;
         }
         if cli.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report.to_json(&sections))?
-            );
+            archport_cli::println_stdout(&serde_json::to_string_pretty(
+                &report.to_json(&sections),
+            )?);
         } else {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            print!("{}", render_human(&report, &sections, color));
+            archport_cli::print_stdout(&render_human(&report, &sections, color));
         }
         Ok(EXIT_OK)
     })

@@ -66,6 +66,10 @@ pub struct Entry {
     pub added_reason: Option<String>,
     /// The PKGBUILD's `arch` lacks the target: build with `--ignorearch`.
     pub ignorearch: bool,
+    /// Listed with `generate-build-list --no-check`: build with makepkg's `--nocheck` (its
+    /// checkdepends were left out of the ordering, so they may not be there). Absent from
+    /// the file when false, so older lists read as before.
+    pub nocheck: bool,
     /// Set by build-packages in `failed_packages.json`: why the step was not built.
     pub failure: Option<FailureRecord>,
     /// Set by build-packages in `failed_packages.json` on a failed step: what kind of
@@ -228,6 +232,7 @@ impl Entry {
             skip: None,
             added_reason: None,
             ignorearch: false,
+            nocheck: false,
             failure: None,
             classification: None,
             log: None,
@@ -507,6 +512,27 @@ mod tests {
         assert_eq!(p["skip"], 1);
         assert_eq!(p["skip_reason"], "blacklisted");
         assert_eq!(p["version"], "");
+        assert_eq!(BuildList::read(&path).unwrap(), list);
+    }
+
+    #[test]
+    fn nocheck_is_written_only_when_set_and_older_lists_read_as_false() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        let mut list = BuildList {
+            command: String::new(),
+            timestamp: String::new(),
+            packages: vec![entry("boost")],
+        };
+        list.write(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("nocheck"), "{text}");
+        assert!(!BuildList::read(&path).unwrap().packages[0].nocheck);
+        list.packages[0].nocheck = true;
+        list.write(&path).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(value["packages"][0]["nocheck"], true);
         assert_eq!(BuildList::read(&path).unwrap(), list);
     }
 

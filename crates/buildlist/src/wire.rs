@@ -38,6 +38,8 @@ struct Wire {
     added_reason: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     ignorearch: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    nocheck: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     failure: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +88,7 @@ impl From<&Entry> for Wire {
             skip_reason,
             added_reason: e.added_reason.clone(),
             ignorearch: e.ignorearch,
+            nocheck: e.nocheck,
             failure: e.failure.as_ref().map(ToString::to_string),
             category: e.classification.as_ref().map(|c| c.category.to_string()),
             cause: e.classification.as_ref().map(|c| c.cause.clone()),
@@ -193,6 +196,7 @@ impl TryFrom<Wire> for Entry {
                 skip,
                 added_reason: w.added_reason,
                 ignorearch: w.ignorearch,
+                nocheck: w.nocheck,
                 failure: w
                     .failure
                     .as_deref()

@@ -5,8 +5,11 @@
 //! turn errors into one `error: ...` line and the documented exit code.
 
 mod command_line;
+pub mod exit_codes;
+mod output;
 
 pub use command_line::command_line;
+pub use output::{print_stderr, print_stdout, println_stderr, println_stdout};
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -22,6 +25,17 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_ERROR: u8 = 1;
 /// Exit code: usage error (clap uses 2 for its own errors too).
 pub const EXIT_USAGE: u8 = 2;
+
+/// `--wait`, for the tools that take the work directory's lock (flattened into their
+/// arguments): without it a second run is refused naming the holder; with it, it waits,
+/// so a cron job queues behind the run before it instead of failing.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct LockArgs {
+    /// When another run holds the work directory's lock, wait for it to finish instead of
+    /// exiting 1
+    #[arg(long)]
+    pub wait: bool,
+}
 
 /// Options every binary accepts.
 #[derive(Debug, Clone, Args)]
@@ -60,13 +74,13 @@ impl CommonArgs {
             .map_err(|e| anyhow::anyhow!("cannot read the current directory: {e}"))?;
         let mut config = Config::load(self.config.as_deref(), &cwd)?;
         if config.file.is_none() && !self.quiet {
-            eprintln!(
+            println_stderr(&format!(
                 "note: no configuration file (--config, ARCHPORT_CONFIG, ./{}, {}): using the \
                  built-in defaults (the real Arch mirrors and services), work directory {}",
                 archport_config::DEFAULT_FILE,
                 archport_config::SYSTEM_FILE,
                 config.paths.workdir.display()
-            );
+            ));
         }
         config.apply_overrides(overrides, &cwd);
         Ok(config)
@@ -127,14 +141,17 @@ pub fn run<C: CommandFactory>(
     if let Some(shell) = common.completions {
         let mut cmd = C::command();
         let name = cmd.get_name().to_owned();
-        clap_complete::generate(shell, &mut cmd, name, &mut std::io::stdout());
+        // Written through a buffer: clap_complete panics when its writer fails.
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut cmd, name, &mut script);
+        print_stdout(&String::from_utf8_lossy(&script));
         return ExitCode::SUCCESS;
     }
     if common.man {
         return match clap_mangen::Man::new(C::command()).render(&mut std::io::stdout()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("error: writing the man page: {e}");
+                println_stderr(&format!("error: writing the man page: {e}"));
                 ExitCode::from(EXIT_ERROR)
             }
         };
@@ -151,7 +168,7 @@ pub fn run<C: CommandFactory>(
             } else {
                 EXIT_ERROR
             };
-            eprintln!("error: {}", one_line(&err));
+            println_stderr(&format!("error: {}", one_line(&err)));
             ExitCode::from(code)
         }
     }

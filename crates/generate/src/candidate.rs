@@ -27,6 +27,9 @@ pub struct Candidate {
     pub state_commit: Option<String>,
     /// Whether its metadata comes from its `.SRCINFO` (true) or still from the x86_64 db.
     pub has_srcinfo: bool,
+    /// `--no-check`: its checkdepends take no part in ordering or the missing-dependency
+    /// search (they stay in the entry, which tells build-packages to skip `check()`).
+    pub no_check: bool,
 }
 
 impl Candidate {
@@ -47,18 +50,16 @@ impl Candidate {
         }
     }
 
-    /// Every build relation with its kind: depends, makedepends, checkdepends.
+    /// Every build relation with its kind: depends, makedepends, checkdepends (none with
+    /// `--no-check`, since `check()` will not run).
     pub fn relations(&self) -> impl Iterator<Item = (RelationKind, &Relation)> {
         let e = &self.entry;
+        let checkdepends: &[Relation] = if self.no_check { &[] } else { &e.checkdepends };
         e.depends
             .iter()
             .map(|r| (RelationKind::Depends, r))
             .chain(e.makedepends.iter().map(|r| (RelationKind::Makedepends, r)))
-            .chain(
-                e.checkdepends
-                    .iter()
-                    .map(|r| (RelationKind::Checkdepends, r)),
-            )
+            .chain(checkdepends.iter().map(|r| (RelationKind::Checkdepends, r)))
     }
 }
 

@@ -57,7 +57,10 @@ impl Console {
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::new(len);
-        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}") {
+        // Done/total and the time left: a new port fetches thousands of repositories.
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}, ETA {eta}")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(what.to_owned());

@@ -21,6 +21,9 @@ pub enum GenerateError {
         /// What was missing (boxed: it is large, and errors travel by value).
         source: Box<archport_snapshot::SnapshotError>,
     },
+    /// `--dry-run` could not make the temporary directory it fetches into.
+    #[error("--dry-run: cannot create a temporary directory: {0}")]
+    Scratch(String),
     /// The blacklist is unusable.
     #[error(transparent)]
     Blacklist(#[from] archport_blacklist::BlacklistError),
@@ -28,11 +31,45 @@ pub enum GenerateError {
     #[error("state repository is inconsistent: in both core and extra: {0}")]
     Inconsistent(String),
     /// A `--packages` name is neither a pkgbase nor a pkgname on x86_64.
-    #[error("{0}: no such pkgbase or package on x86_64")]
-    UnknownPackage(String),
-    /// A `--packages` name is ARCH=any.
     #[error(
-        "{name}: pkgbase {pkgbase} is ARCH=any ({dir}); the port uses the x86_64 packages as they are, so there is nothing to build"
+        "{name}: no such pkgbase or package on x86_64{}",
+        if suggestions.is_empty() { String::new() } else { format!(" (did you mean {}?)", suggestions.join(", ")) }
+    )]
+    UnknownPackage {
+        /// The name given.
+        name: String,
+        /// Known names close to it, closest first.
+        suggestions: Vec<String>,
+    },
+    /// `--local --packages X` without `pkgbuilds/X/PKGBUILD`.
+    #[error("{name}: --local needs a PKGBUILD: create {}", path.display())]
+    NoLocalPkgbuild {
+        /// The name given.
+        name: String,
+        /// The file to create.
+        path: PathBuf,
+    },
+    /// `--aur --packages X`, and X could not be fetched from the AUR.
+    #[error("{name}: not on the AUR: {reason}")]
+    NotOnAur {
+        /// The name given.
+        name: String,
+        /// The repository URL tried.
+        url: String,
+        /// What the fetch said.
+        reason: String,
+    },
+    /// `--output` names a place that cannot be written; found before any work is done.
+    #[error("{}: cannot write the build list there: {reason}", path.display())]
+    OutputNotWritable {
+        /// The `--output` path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A `--packages` name is ARCH=any (and no `--force`).
+    #[error(
+        "{name}: pkgbase {pkgbase} is ARCH=any ({dir}); the port uses the x86_64 packages as they are, so there is nothing to build (--force builds it anyway)"
     )]
     AnyPackage {
         /// The name given.

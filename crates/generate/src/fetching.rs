@@ -11,6 +11,7 @@ use archport_pkgsrc::{
 };
 use archport_vercmp::{PkgName, Version, parse_relations};
 
+use crate::build_products::{downloaded_sources, is_build_product};
 use crate::candidate::Candidate;
 use crate::console::Console;
 
@@ -170,7 +171,14 @@ pub(crate) fn fail(ctx: &FetchContext<'_>, c: &mut Candidate, reason: String) ->
 }
 
 fn run_job(ctx: &FetchContext<'_>, job: &Job) -> Result<(FetchOutcome, SrcInfo), String> {
-    let outcome = fetch(&FetchRequest {
+    // The sources of the version checked out before the update were downloaded under the
+    // old names; those of the new one may be there too.
+    let srcinfo_text =
+        |dir: &std::path::Path| std::fs::read_to_string(dir.join(".SRCINFO")).unwrap_or_default();
+    let mut sources = downloaded_sources(&srcinfo_text(
+        &ctx.workdir.pkgbuild_dir(job.pkgbase.as_str()),
+    ));
+    let mut outcome = fetch(&FetchRequest {
         pkgbase: &job.pkgbase,
         version: &job.version,
         commit: job.commit.as_deref(),
@@ -179,6 +187,12 @@ fn run_job(ctx: &FetchContext<'_>, job: &Job) -> Result<(FetchOutcome, SrcInfo),
         dest_root: &ctx.workdir.pkgbuilds(),
     })
     .map_err(|e| e.to_string())?;
+    if !outcome.carried_changes.is_empty() {
+        sources.extend(downloaded_sources(&srcinfo_text(&outcome.dir)));
+        outcome
+            .carried_changes
+            .retain(|path| !is_build_product(path, &sources));
+    }
     let srcinfo = read_srcinfo(&outcome.dir, ctx.arch, &ctx.makepkg).map_err(|e| e.to_string())?;
     if srcinfo.pkgbase != job.pkgbase.as_str() {
         return Err(format!(

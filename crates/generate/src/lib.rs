@@ -8,6 +8,7 @@
 //! skipped) -> `ordering` (graph edges, cycle-aware order) -> the `packages_to_build.json`
 //! entries.
 
+mod build_products;
 mod candidate;
 mod console;
 mod dry_run;
@@ -18,6 +19,7 @@ mod options;
 mod ordering;
 mod run;
 mod select;
+mod summary;
 
 pub use candidate::{Candidate, Origin};
 pub use console::Console;

@@ -151,6 +151,7 @@ pub(crate) fn add_missing(
                 entry,
                 origin: Origin::Dependency(format!("{} of {dependent}", kind.as_str())),
                 has_srcinfo: false,
+                no_check: false,
             });
             added.push(candidates.len() - 1);
             providers = ListProviders::new(candidates);

@@ -30,6 +30,18 @@ pub struct Options {
     pub strict: bool,
     /// `--arm-urls`: target databases replacing the configured ones.
     pub arm_urls: Option<Vec<String>>,
+    /// `--no-blacklist`: apply no blacklist.
+    pub no_blacklist: bool,
+    /// `--force`: allow ARCH=any pkgbases named with `--packages`.
+    pub force: bool,
+    /// `--no-check`: checkdepends take no part in ordering or the missing-dependency
+    /// search, and the list tells build-packages to build with `--nocheck`.
+    pub no_check: bool,
+    /// `--single-stage`: no second builds; cycles are cut and every member built once.
+    pub single_stage: bool,
+    /// `--preserve-order`: with `--packages`, build in the command-line order, added
+    /// dependencies before their first dependent.
+    pub preserve_order: bool,
     /// The command line, recorded in the list's `_command`.
     pub command_line: String,
 }

@@ -37,11 +37,26 @@ pub(crate) fn graph(candidates: &[Candidate]) -> (Vec<Node>, Vec<Edge>) {
     (nodes, edges)
 }
 
+/// How to shape the order beyond the dependencies.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Shape<'a> {
+    /// `--single-stage`: no second builds.
+    pub single_stage: bool,
+    /// `--preserve-order`: the pkgbases named on the command line, in its order.
+    pub preserve: Option<&'a [String]>,
+}
+
 /// Orders the candidates: built steps first, by stage then name (a package built twice
 /// appears twice), then the skipped entries by name.
-pub(crate) fn order(candidates: &[Candidate]) -> Result<(BuildOrder, Vec<Entry>), GraphError> {
+pub(crate) fn order(
+    candidates: &[Candidate],
+    shape: Shape<'_>,
+) -> Result<(BuildOrder, Vec<Entry>), GraphError> {
     let (nodes, edges) = graph(candidates);
-    let order = build_order(&nodes, &edges)?;
+    let mut order = build_order(&nodes, &edges)?;
+    if shape.single_stage {
+        order = order.into_single_stage();
+    }
     let by_name: std::collections::HashMap<&str, &Candidate> =
         candidates.iter().map(|c| (c.name(), c)).collect();
     let mut entries = Vec::new();
@@ -61,6 +76,9 @@ pub(crate) fn order(candidates: &[Candidate]) -> Result<(BuildOrder, Vec<Entry>)
             .and_then(|n| archport_buildlist::CycleStage::try_from(n).ok());
         entries.push(entry);
     }
+    if let Some(named) = shape.preserve {
+        entries = in_command_line_order(entries, named, &edges);
+    }
     let mut skipped: Vec<Entry> = candidates
         .iter()
         .filter(|c| c.skipped())
@@ -69,6 +87,46 @@ pub(crate) fn order(candidates: &[Candidate]) -> Result<(BuildOrder, Vec<Entry>)
     skipped.sort_by(|a, b| a.name.cmp(&b.name));
     entries.extend(skipped);
     Ok((order, entries))
+}
+
+/// `--preserve-order`: the built steps rearranged so the named pkgbases come in `named`'s
+/// order, each preceded by the steps it needs (its dependencies through `edges`, added or
+/// named, in their dependency order) that are not placed yet. Steps needed by no named
+/// pkgbase keep their place at the end. Each step gets its own stage, so a builder going
+/// stage by stage builds them in exactly this order.
+fn in_command_line_order(steps: Vec<Entry>, named: &[String], edges: &[Edge]) -> Vec<Entry> {
+    use std::collections::{BTreeSet, HashMap};
+    let mut needs: HashMap<&str, Vec<&str>> = HashMap::new();
+    for edge in edges {
+        needs
+            .entry(edge.from.as_str())
+            .or_default()
+            .push(edge.to.as_str());
+    }
+    let mut slots: Vec<Option<Entry>> = steps.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(slots.len());
+    for name in named {
+        let mut closure: BTreeSet<&str> = BTreeSet::new();
+        let mut todo = vec![name.as_str()];
+        while let Some(n) = todo.pop() {
+            if closure.insert(n) {
+                todo.extend(needs.get(n).into_iter().flatten().copied());
+            }
+        }
+        for slot in &mut slots {
+            if slot
+                .as_ref()
+                .is_some_and(|e| closure.contains(e.name.as_str()))
+            {
+                out.extend(slot.take());
+            }
+        }
+    }
+    out.extend(slots.into_iter().flatten());
+    for (stage, entry) in out.iter_mut().enumerate() {
+        entry.build_stage = u32::try_from(stage).unwrap_or(u32::MAX);
+    }
+    out
 }
 
 /// One line describing an entry of the ordered list (`--dry-run` output).

@@ -3,18 +3,20 @@
 use std::path::PathBuf;
 
 use archport_blacklist::Blacklist;
-use archport_buildlist::{BuildList, timestamp_now};
+use archport_buildlist::{BuildList, Source, timestamp_now};
 use archport_config::Config;
 use archport_pkgsrc::Makepkg;
 
-use crate::candidate::Candidate;
+use crate::candidate::{Candidate, Origin};
 use crate::console::Console;
 use crate::dry_run::preview_all;
 use crate::error::GenerateError;
 use crate::fetching::{FetchContext, fetch_all};
 use crate::missing::{add_missing, skip_dependents};
 use crate::options::Options;
-use crate::select::{MissingPackage, World, check_consistency, missing_packages, select};
+use crate::select::{
+    MissingPackage, Selection, World, check_consistency, missing_packages, select,
+};
 
 /// How the run ended (errors aside).
 #[derive(Debug)]
@@ -46,8 +48,20 @@ pub async fn run(
     options: &Options,
     console: &Console,
 ) -> Result<Outcome, GenerateError> {
-    let blacklist = Blacklist::load(&config.paths.blacklist, config.paths.blacklist_required)?;
+    let blacklist = if options.no_blacklist {
+        Blacklist::default()
+    } else {
+        Blacklist::load(&config.paths.blacklist, config.paths.blacklist_required)?
+    };
     let workdir = config.workdir();
+    let output = options
+        .output
+        .clone()
+        .unwrap_or_else(|| workdir.build_list());
+    if !options.dry_run && !options.missing_packages {
+        // Found now, not after every fetch: the list is the only thing the run is for.
+        check_writable(&output)?;
+    }
     let offline_flag = if options.dry_run {
         Some("--dry-run")
     } else if options.no_update {
@@ -55,22 +69,45 @@ pub async fn run(
     } else {
         None
     };
-    let snapshot = archport_snapshot::load(
-        config,
-        &archport_snapshot::Options {
-            offline: offline_flag.is_some(),
-            target_urls: options.arm_urls.clone(),
-        },
-    )
-    .await
-    .map_err(|source| match offline_flag {
-        Some(flag) if nothing_cached(&source) => GenerateError::NothingCached {
-            flag,
-            workdir: workdir.root().to_owned(),
-            source: Box::new(source),
-        },
-        _ => GenerateError::Snapshot(source),
-    })?;
+    let snapshot_options = archport_snapshot::Options {
+        offline: offline_flag.is_some(),
+        target_urls: options.arm_urls.clone(),
+    };
+    let snapshot = match archport_snapshot::load(config, &snapshot_options).await {
+        Ok(snapshot) => snapshot,
+        // A dry run on a fresh work directory (a CI job) downloads what it needs into a
+        // temporary directory, removed when the run ends, and leaves the work directory as
+        // it found it.
+        Err(source) if options.dry_run && nothing_cached(&source) => {
+            console.line(
+                "No cached databases or state clone in the work directory: fetching them into a temporary directory (--dry-run)",
+            );
+            let scratch = tempfile::Builder::new()
+                .prefix("archport-dry-run.")
+                .tempdir()
+                .map_err(|e| GenerateError::Scratch(e.to_string()))?;
+            let mut scratch_config = config.clone();
+            scratch_config.paths.workdir = scratch.path().to_owned();
+            archport_snapshot::load(
+                &scratch_config,
+                &archport_snapshot::Options {
+                    offline: false,
+                    ..snapshot_options
+                },
+            )
+            .await?
+        }
+        Err(source) => {
+            return Err(match offline_flag {
+                Some(flag) if nothing_cached(&source) => GenerateError::NothingCached {
+                    flag,
+                    workdir: workdir.root().to_owned(),
+                    source: Box::new(source),
+                },
+                _ => GenerateError::Snapshot(source),
+            });
+        }
+    };
     check_consistency(&snapshot.state)?;
     let world = World {
         state: &snapshot.state,
@@ -84,7 +121,29 @@ pub async fn run(
     }
 
     let mut warn = |text: String| console.warn(&text);
-    let mut candidates = select(&world, options, &mut warn)?;
+    let Selection {
+        mut candidates,
+        left_out,
+    } = select(&world, options, &mut warn)?;
+    // An explicit `--local` request without its PKGBUILD cannot be met: say which file to
+    // create before fetching anything.
+    for c in candidates
+        .iter()
+        .filter(|c| c.entry.source == Source::Local)
+    {
+        let path = workdir.pkgbuild_dir(c.name()).join("PKGBUILD");
+        if !path.is_file() {
+            return Err(GenerateError::NoLocalPkgbuild {
+                name: c.name().to_owned(),
+                path,
+            });
+        }
+    }
+    if options.no_check {
+        for c in &mut candidates {
+            c.no_check = true;
+        }
+    }
     let ctx = FetchContext {
         workdir: workdir.clone(),
         arch: &config.arch,
@@ -115,6 +174,9 @@ pub async fn run(
             failures.extend(fetch_all(&ctx, &mut candidates, &to_fetch));
         }
         let added = add_missing(&world, &mut candidates, &check, &mut warn);
+        for &i in &added {
+            candidates[i].no_check = options.no_check;
+        }
         if added.is_empty() {
             break;
         }
@@ -132,9 +194,52 @@ pub async fn run(
         }
         check = added;
     }
+    // An explicit `--aur` request that cannot be fetched fails the run: a list without the
+    // one package asked for is no answer.
+    for (name, reason) in &failures {
+        let Some(c) = candidates.iter().find(|c| c.name() == name) else {
+            continue;
+        };
+        if c.origin == Origin::Named && c.entry.source == Source::Aur {
+            let url = archport_pkgsrc::aur_url(&config.sources.aur_url, &c.entry.name)
+                .unwrap_or_else(|e| e.to_string());
+            return Err(GenerateError::NotOnAur {
+                name: name.clone(),
+                url,
+                reason: reason.clone(),
+            });
+        }
+    }
     skip_dependents(&world, &mut candidates);
 
-    let (order, entries) = crate::ordering::order(&candidates)?;
+    for c in &mut candidates {
+        c.entry.nocheck = c.no_check;
+    }
+    // `--preserve-order`: the named pkgbases in command-line order (a pkgname stands for
+    // its pkgbase).
+    let named: Vec<String> = options
+        .packages
+        .iter()
+        .filter_map(|raw| {
+            candidates
+                .iter()
+                .find(|c| {
+                    c.origin == Origin::Named
+                        && (c.name() == raw || c.entry.pkgnames.iter().any(|p| p.as_str() == raw))
+                })
+                .map(|c| c.name().to_owned())
+        })
+        .fold(Vec::new(), |mut names, name| {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+            names
+        });
+    let shape = crate::ordering::Shape {
+        single_stage: options.single_stage,
+        preserve: options.preserve_order.then_some(named.as_slice()),
+    };
+    let (order, entries) = crate::ordering::order(&candidates, shape)?;
     for cycle in &order.cycles {
         console.line(&cycle.to_string());
     }
@@ -144,22 +249,51 @@ pub async fn run(
         packages: entries,
     };
     summarize(console, &candidates, &order);
+    for line in crate::summary::by_category(&candidates, &left_out, options) {
+        console.line(&line);
+    }
     if options.dry_run {
         return Ok(Outcome::DryRun { list });
     }
     if options.strict && !failures.is_empty() {
         return Err(GenerateError::Strict { failures });
     }
-    let path = options
-        .output
-        .clone()
-        .unwrap_or_else(|| workdir.build_list());
-    list.write(&path)?;
+    list.write(&output)?;
     Ok(Outcome::Written {
-        path,
+        path: output,
         list,
         failures,
     })
+}
+
+/// Fails unless a file can be created next to `path` (where the atomic write puts its
+/// temporary file) and `path` itself is not a directory.
+fn check_writable(path: &std::path::Path) -> Result<(), GenerateError> {
+    let fail = |reason: String| GenerateError::OutputNotWritable {
+        path: path.to_owned(),
+        reason,
+    };
+    if path.is_dir() {
+        return Err(fail("it is a directory".to_owned()));
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".archport-write-check.")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| {
+            // tempfile's message names the random file it tried; the directory is what
+            // matters, with the kind of failure.
+            let what = if dir.is_dir() {
+                std::io::Error::from(e.kind()).to_string()
+            } else {
+                "no such directory".to_owned()
+            };
+            fail(format!("{}: {what}", dir.display()))
+        })
 }
 
 /// Whether loading failed only because an offline run found nothing cached.

@@ -175,8 +175,50 @@ pub(crate) fn missing_packages(world: &World<'_>) -> Result<Vec<MissingPackage>,
         .collect()
 }
 
-/// Resolves a name given with `--packages` (a pkgbase or a pkgname) to its state entry.
-fn resolve_named<'a>(world: &World<'a>, name: &PkgName) -> Result<&'a StateEntry, GenerateError> {
+/// What [`select`] chose, and what it left out.
+pub(crate) struct Selection {
+    /// The pkgbases to build, by name.
+    pub candidates: Vec<Candidate>,
+    /// `--rebuild-repo` pkgbases left out because the target's version is newer.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// A pkgbase left out of the list because building it would downgrade the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LeftOut {
+    pub pkgbase: String,
+    /// What x86_64 (the state repository) has.
+    pub x86_version: String,
+    /// What the target has, newer.
+    pub target_version: String,
+}
+
+/// Known pkgbases and pkgnames close to `name` (edit distance at most a third of its
+/// length, at least 1), closest first, at most three: `zlb` suggests `zlib`.
+fn close_names(world: &World<'_>, name: &str) -> Vec<String> {
+    let limit = (name.chars().count() / 3).max(1);
+    let mut scored: Vec<(usize, String)> = world
+        .state
+        .entries()
+        .map(|s| s.pkgbase.to_string())
+        .chain(world.x86.packages().iter().map(|p| p.name().to_owned()))
+        .filter_map(|known| {
+            let distance = strsim::damerau_levenshtein(name, &known);
+            (distance <= limit).then_some((distance, known))
+        })
+        .collect();
+    scored.sort();
+    scored.dedup();
+    scored.into_iter().take(3).map(|(_, n)| n).collect()
+}
+
+/// Resolves a name given with `--packages` (a pkgbase or a pkgname) to its state entry;
+/// an ARCH=any pkgbase only with `force`.
+fn resolve_named<'a>(
+    world: &World<'a>,
+    name: &PkgName,
+    force: bool,
+) -> Result<&'a StateEntry, GenerateError> {
     let base = match world.state.get(name) {
         Some(entry) => entry,
         None => {
@@ -187,10 +229,13 @@ fn resolve_named<'a>(world: &World<'a>, name: &PkgName) -> Result<&'a StateEntry
             let entry = by_pkgname
                 .and_then(|b| PkgName::new(&b).ok())
                 .and_then(|b| world.state.get(&b));
-            entry.ok_or_else(|| GenerateError::UnknownPackage(name.to_string()))?
+            entry.ok_or_else(|| GenerateError::UnknownPackage {
+                name: name.to_string(),
+                suggestions: close_names(world, name.as_str()),
+            })?
         }
     };
-    if base.any {
+    if base.any && !force {
         return Err(GenerateError::AnyPackage {
             name: name.to_string(),
             pkgbase: base.pkgbase.to_string(),
@@ -200,14 +245,17 @@ fn resolve_named<'a>(world: &World<'a>, name: &PkgName) -> Result<&'a StateEntry
     Ok(base)
 }
 
-/// Chooses the pkgbases to build. Warnings (bootstrap-only packages left out) go to `warn`.
+/// Chooses the pkgbases to build. Warnings (bootstrap-only packages left out, a
+/// `--rebuild-repo` pkgbase newer on the target, a blacklisted name given with
+/// `--packages`) go to `warn`.
 pub(crate) fn select(
     world: &World<'_>,
     options: &Options,
     warn: &mut dyn FnMut(String),
-) -> Result<Vec<Candidate>, GenerateError> {
+) -> Result<Selection, GenerateError> {
     let target = target_versions(world.target);
     let mut chosen: BTreeMap<String, Candidate> = BTreeMap::new();
+    let mut left_out = Vec::new();
 
     if !options.packages.is_empty() {
         for raw in &options.packages {
@@ -227,9 +275,10 @@ pub(crate) fn select(
                     origin: Origin::Named,
                     state_commit: None,
                     has_srcinfo: false,
+                    no_check: false,
                 }
             } else {
-                let state = resolve_named(world, &name)?;
+                let state = resolve_named(world, &name, options.force)?;
                 let mut entry = entry_from_state(
                     state,
                     world.x86,
@@ -244,6 +293,7 @@ pub(crate) fn select(
                     entry,
                     origin: Origin::Named,
                     has_srcinfo: false,
+                    no_check: false,
                 }
             };
             chosen.insert(candidate.name().to_owned(), candidate);
@@ -251,12 +301,29 @@ pub(crate) fn select(
     } else {
         for state in world.state.entries().filter(|s| !s.any) {
             let arm = target.get(state.pkgbase.as_str()).copied();
-            let origin = if options.rebuild_repo.as_deref() == Some(state.repo.as_str()) {
-                Origin::Rebuild
-            } else if arm.is_some_and(|arm| vercmp(&state.version, arm).is_gt()) {
-                Origin::Outdated
-            } else {
-                continue;
+            let origin = match options.rebuild_repo.as_deref() {
+                // `--rebuild-repo` lists that repository and nothing else.
+                Some(repo) if repo != state.repo.as_str() => continue,
+                Some(repo) => {
+                    if let Some(arm) = arm.filter(|arm| vercmp(&state.version, arm).is_lt()) {
+                        warn(format!(
+                            "{} {}: left out of --rebuild-repo {repo}: the target has {arm}, \
+                             which is newer (rebuilding would downgrade it)",
+                            state.pkgbase, state.version
+                        ));
+                        left_out.push(LeftOut {
+                            pkgbase: state.pkgbase.to_string(),
+                            x86_version: state.version.clone(),
+                            target_version: arm.to_owned(),
+                        });
+                        continue;
+                    }
+                    Origin::Rebuild
+                }
+                None if arm.is_some_and(|arm| vercmp(&state.version, arm).is_gt()) => {
+                    Origin::Outdated
+                }
+                None => continue,
             };
             if world
                 .bootstrap_only
@@ -280,6 +347,7 @@ pub(crate) fn select(
                     origin,
                     state_commit: Some(state.commit.clone()),
                     has_srcinfo: false,
+                    no_check: false,
                 },
             );
         }
@@ -292,8 +360,17 @@ pub(crate) fn select(
             .blacklist
             .reason(&candidate.entry.name, names.iter().map(PkgName::as_str))
         {
+            if candidate.origin == Origin::Named {
+                warn(format!(
+                    "{}: named with --packages, but {reason}; skipped (--no-blacklist builds it)",
+                    candidate.name()
+                ));
+            }
             candidate.skip(reason);
         }
     }
-    Ok(list)
+    Ok(Selection {
+        candidates: list,
+        left_out,
+    })
 }

@@ -99,6 +99,35 @@ impl BuildOrder {
     pub fn relaxed_edges(&self) -> impl Iterator<Item = &RelaxedEdge> {
         self.cycles.iter().flat_map(|c| &c.relaxed)
     }
+
+    /// The order without second builds (`generate-build-list --single-stage`), for ports
+    /// whose repositories already serve every cycle: the cycles stay cut where they were and
+    /// every member is built once, at its first build's place. Depths are renumbered from 0
+    /// without gaps, keeping their order, so no stage waits for a build that is gone.
+    pub fn into_single_stage(mut self) -> BuildOrder {
+        self.steps.retain(|s| s.cycle_stage != Some(2));
+        let mut depths: Vec<u32> = self.steps.iter().map(|s| s.depth).collect();
+        depths.sort_unstable();
+        depths.dedup();
+        let renumber = |d: u32| {
+            depths
+                .binary_search(&d)
+                .ok()
+                .and_then(|i| u32::try_from(i).ok())
+                .unwrap_or(d)
+        };
+        for step in &mut self.steps {
+            step.cycle_stage = None;
+            step.depth = renumber(step.depth);
+        }
+        for placement in self.packages.values_mut() {
+            placement.cycle_stage = None;
+        }
+        for cycle in &mut self.cycles {
+            cycle.rebuilt.clear();
+        }
+        self
+    }
 }
 
 /// Orders the build list given as `nodes` (pkgbases) and `edges` (see [`DepGraph::new`] for

@@ -136,6 +136,27 @@ fn depends_two_cycle_builds_exactly_one_twice() {
 }
 
 #[test]
+fn single_stage_builds_every_cycle_member_once() {
+    let order = order(
+        &["a", "b", "c"],
+        &[
+            ("a", "b", D, true),
+            ("b", "a", D, true),
+            ("c", "b", D, true),
+        ],
+    )
+    .into_single_stage();
+    // b's second build is gone, and c, which waited for it, moves up a stage.
+    assert_eq!(step_list(&order), [("b", None), ("a", None), ("c", None)]);
+    let depths: Vec<u32> = order.steps.iter().map(|s| s.depth).collect();
+    assert_eq!(depths, [0, 1, 2]);
+    assert_eq!(order.second_builds(), 0);
+    assert_eq!(order.packages["b"].cycle_stage, None);
+    assert_eq!(order.cycles[0].members, ["a", "b"]);
+    assert!(order.cycles[0].rebuilt.is_empty());
+}
+
+#[test]
 fn depends_ring_relaxes_exactly_one_edge() {
     for size in [3, 10] {
         let names: Vec<String> = (0..size).map(|i| format!("p{i}")).collect();

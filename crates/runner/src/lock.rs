@@ -1,6 +1,8 @@
-//! One chroot user per work directory at a time: `build-packages` and `bootstrap-toolchain`
-//! (and later `generate-build-list`) share the root chroot, the pacman cache and the
-//! testing repos, so each holds this lock for its whole run.
+//! One writer per work directory at a time: `build-packages` and `bootstrap-toolchain` share
+//! the root chroot, the pacman cache and the testing repos, and `generate-build-list`
+//! rewrites the build list and the `pkgbuilds/` checkouts a build is using, so each holds
+//! this lock for its whole run. A second run is refused naming the holder, or waits for it
+//! (`--wait`, for cron jobs that must not overlap).
 //!
 //! The OS lock (`flock`) is what excludes: the kernel drops it when its holder dies, however
 //! it dies, so a lock left by a killed run never blocks the next one. The file's text only
@@ -24,6 +26,26 @@ impl RunLock {
     /// the file. Fails with [`LockError::Busy`], naming the holder, when another run holds
     /// it.
     pub fn acquire(path: &Path, owner: &str) -> Result<RunLock, LockError> {
+        RunLock::take(path, owner, None)
+    }
+
+    /// Takes the lock at `path` like [`RunLock::acquire`], but when another run holds it,
+    /// tells `waiting` who (the holder's text, `build-packages pid 42`) and blocks until
+    /// that run ends: `--wait`, so a cron job queues behind the run before it.
+    pub fn acquire_waiting(
+        path: &Path,
+        owner: &str,
+        waiting: &mut dyn FnMut(&str),
+    ) -> Result<RunLock, LockError> {
+        RunLock::take(path, owner, Some(waiting))
+    }
+
+    /// Takes the lock, refusing (`waiting` is `None`) or blocking when it is held.
+    fn take(
+        path: &Path,
+        owner: &str,
+        waiting: Option<&mut dyn FnMut(&str)>,
+    ) -> Result<RunLock, LockError> {
         let io = |source| LockError::Io {
             path: path.to_owned(),
             source,
@@ -42,10 +64,19 @@ impl RunLock {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 let holder = std::fs::read_to_string(path).unwrap_or_default();
-                return Err(LockError::Busy {
-                    path: path.to_owned(),
-                    holder: holder.trim().to_owned(),
-                });
+                let holder = holder.trim();
+                match waiting {
+                    Some(waiting) => {
+                        waiting(holder);
+                        file.lock().map_err(io)?;
+                    }
+                    None => {
+                        return Err(LockError::Busy {
+                            path: path.to_owned(),
+                            holder: holder.to_owned(),
+                        });
+                    }
+                }
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
@@ -74,5 +105,33 @@ mod tests {
         );
         drop(first);
         assert!(RunLock::acquire(&path, "build-packages").is_ok());
+    }
+
+    #[test]
+    fn a_waiting_run_is_told_the_holder_and_gets_the_lock_once_it_is_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("build-state").join("build.lock");
+        let first = RunLock::acquire(&path, "build-packages").unwrap();
+        let (told_tx, told_rx) = std::sync::mpsc::channel::<String>();
+        let waiter = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let _lock = RunLock::acquire_waiting(&path, "generate-build-list", &mut |h| {
+                    told_tx.send(h.to_owned()).unwrap();
+                })
+                .unwrap();
+                std::fs::read_to_string(&path).unwrap()
+            })
+        };
+        // The waiter names the holder before it blocks; only then is the lock released.
+        assert_eq!(
+            told_rx.recv().unwrap(),
+            format!("build-packages pid {}", std::process::id())
+        );
+        drop(first);
+        assert_eq!(
+            waiter.join().unwrap(),
+            format!("generate-build-list pid {}", std::process::id())
+        );
     }
 }
