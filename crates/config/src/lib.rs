@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 
 pub use carch::{carch_from_makepkg_conf, makepkg_conf_value};
 pub use model::{
-    Bootstrap, Build, Config, DEFAULT_MIN_FREE_SPACE_GIB, DEFAULT_STAGE1, DEFAULT_STAGE2, Limits,
-    Paths, Sources, Target, Tools, Upload, UploadBackend, X86, db_url, repo_of_db_url,
+    Bootstrap, Build, Config, DEFAULT_LEASE_SECONDS, DEFAULT_MIN_FREE_SPACE_GIB, DEFAULT_STAGE1,
+    DEFAULT_STAGE2, Limits, Paths, Queue, Sources, Target, Tools, Upload, UploadBackend, X86,
+    db_url, repo_of_db_url,
 };
 pub use overrides::Overrides;
 pub use workdir::Workdir;
