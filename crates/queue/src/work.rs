@@ -163,6 +163,8 @@ pub struct Lease {
 }
 
 /// What a claim gave the slot.
+// One claim per build, moved once: the lease's size costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Claim {
     /// A job to build under this lease.

@@ -1030,10 +1030,22 @@ pub async fn a_build_stopped_while_publishing_is_claimed_as_built_with_its_entry
     assert!(!first.publish_started);
     assert_eq!(first.entry.as_deref(), Some("{\"name\": \"a\"}"));
     first.log = Some("/work/logs/a-1.log".to_owned());
-    assert!(store.heartbeat(&first).await.expect("the store answers").is_accepted());
+    assert!(
+        store
+            .heartbeat(&first)
+            .await
+            .expect("the store answers")
+            .is_accepted()
+    );
     let status = store.run_status(run).await.expect("the store answers");
     assert_eq!(status.running[0].log.as_deref(), Some("/work/logs/a-1.log"));
-    assert!(store.begin_publish(&first).await.expect("the store answers").is_accepted());
+    assert!(
+        store
+            .begin_publish(&first)
+            .await
+            .expect("the store answers")
+            .is_accepted()
+    );
     // The host dies while publishing: after the lease, the next claim knows it was built.
     clock.advance(secs(601));
     let second = claimed(&store, run, "box-2", 0).await;
