@@ -21,7 +21,7 @@ struct Cli {
     common: CommonArgs,
 
     /// The build list [default: {workdir}/packages_to_build.json]; a failed_packages.json works
-    /// too. With --status and no FILE: the status as JSON for scripts
+    /// too. (With --status and no FILE: the old spelling of --format json)
     #[arg(long, value_name = "FILE", num_args = 0..=1)]
     json: Option<Option<PathBuf>>,
     /// Do not build entries matching this blacklist [default: blacklist.txt when present]
@@ -60,10 +60,26 @@ struct Cli {
     /// Print the current or last run's state and exit
     #[arg(long, conflicts_with_all = ["dry_run", "continue_run"])]
     status: bool,
+    /// With --status: text for people, or json for scripts (a document saying there is no
+    /// run when there is none)
+    #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"], requires = "status")]
+    format: Option<String>,
     /// Only check that everything a run needs is in place (tools, chroot config, build user,
     /// sudo, directories, free space, keys); exit 0 when it is, 1 with every problem
     #[arg(long, conflicts_with_all = ["dry_run", "continue_run", "status"])]
     check: bool,
+    /// The PostgreSQL database of a run shared by several build hosts
+    /// (postgres://user@host/db; credentials also from PGPASSWORD or ~/.pgpass) [default:
+    /// [queue] url, else SQLite in {workdir}/build-state/]
+    #[arg(long, value_name = "URL")]
+    queue: Option<String>,
+    /// Build for the newest unfinished run of the shared queue (another host created it from
+    /// its list) with this host's chroot, cache and --parallel-jobs; exit when it is finished
+    #[arg(long, conflicts_with_all = ["dry_run", "continue_run", "json", "check"])]
+    worker: bool,
+    /// With --worker: after a run, wait for the next one instead of exiting
+    #[arg(long, requires = "worker")]
+    follow: bool,
 }
 
 /// The build list given on the command line, made absolute: the run records where its list
@@ -102,13 +118,16 @@ fn main() -> ExitCode {
         }
         if cli.status {
             let json = match &cli.json {
-                None => false,
+                None => cli.format.as_deref() == Some("json"),
                 Some(None) => true,
                 Some(Some(_)) => {
-                    return Err(UsageError("--status takes --json without a FILE".into()).into());
+                    return Err(UsageError(
+                        "--status prints no list: use --status --format json".into(),
+                    )
+                    .into());
                 }
             };
-            let text = runtime()?.block_on(status(&config, json));
+            let text = runtime()?.block_on(status(&config, cli.queue.as_deref(), json));
             print!("{}", text.map_err(anyhow::Error::msg)?);
             return Ok(EXIT_OK);
         }
@@ -116,9 +135,10 @@ fn main() -> ExitCode {
             None => None,
             Some(Some(file)) => Some(file.clone()),
             Some(None) => {
-                return Err(
-                    UsageError("--json needs a FILE (or --status for JSON status)".into()).into(),
-                );
+                return Err(UsageError(
+                    "--json needs a FILE (the status as JSON: --status --format json)".into(),
+                )
+                .into());
             }
         };
         let options = Options {
@@ -133,8 +153,15 @@ fn main() -> ExitCode {
             dry_run: cli.dry_run,
             quiet: cli.common.quiet,
             command_line: archport_cli::command_line(std::env::args_os()),
+            queue: cli.queue.clone(),
+            worker: cli.worker,
+            follow: cli.follow,
         };
         let summary = runtime()?.block_on(run(&config, &options))?;
+        if let Some(text) = &summary.nothing_to_continue {
+            eprintln!("{text}");
+            return Ok(EXIT_OK);
+        }
         if let Some(text) = &summary.dry_run {
             print!("{text}");
             return Ok(EXIT_OK);

@@ -198,3 +198,4 @@ impl Env {
         std::fs::write(self.config(), config).unwrap();
     }
 }
+pub mod pg;

@@ -65,7 +65,7 @@ pub fn plan_text(prepared: &Prepared, ctx: &JobContext) -> Result<String, String
             .map(|s| format!(" (cycle build {s} of 2)"))
             .unwrap_or_default();
         let _ = writeln!(out, "# {} {}{stage}", entry.name, entry.version_text());
-        let plan = plan(ctx, entry, &copy).map_err(|e| format!("{}: {e}", entry.name))?;
+        let plan = plan(ctx, entry, &copy, true).map_err(|e| format!("{}: {e}", entry.name))?;
         for line in plan.render().map_err(|e| e.to_string())? {
             let _ = writeln!(out, "{line}");
         }

@@ -32,6 +32,9 @@ pub struct JobContext {
     pub no_upload: bool,
     /// `--cleanup-on-failure`: remove a failed build's working copy too.
     pub cleanup_on_failure: bool,
+    /// A worker of a shared run: each job's PKGBUILD tree comes from the queue and replaces
+    /// `{pkgbuilds}/<pkgbase>` before it builds.
+    pub from_queue: bool,
 }
 
 /// One build to run.
@@ -60,11 +63,15 @@ fn phase_of(i: usize, n: usize, keys: usize) -> Phase {
 }
 
 /// The plan of building `entry` in working copy `copy`: the PKGBUILD check, the cache
-/// emptied (`--no-cache`), the devtools commands, the built packages taken, published and
-/// dropped from the cache, then the copy removed (set aside for inspection after a failure
-/// unless `--cleanup-on-failure`). Fails when the keys cannot be listed or a checkdepends
-/// entry is no package relation.
-pub fn plan(ctx: &JobContext, entry: &Entry, copy: &str) -> Result<Plan, Failure> {
+/// emptied (`--no-cache`), the devtools commands, the built packages taken, then (with
+/// `publish`) published and dropped from the cache, then the copy removed (set aside for
+/// inspection after a failure unless `--cleanup-on-failure`). Fails when the keys cannot be
+/// listed or a checkdepends entry is no package relation.
+///
+/// A run executes the plan without `publish` and publishes itself afterwards
+/// ([`crate::task`]): publishing is a state of its own in the queue, recorded before the
+/// upload starts and fenced by the build's lease. `--dry-run` prints the plan with it.
+pub fn plan(ctx: &JobContext, entry: &Entry, copy: &str, publish: bool) -> Result<Plan, Failure> {
     let dir = ctx.pkgbuilds.join(&entry.name);
     let mut plan = Plan::new();
     plan.push(
@@ -122,7 +129,7 @@ pub fn plan(ctx: &JobContext, entry: &Entry, copy: &str) -> Result<Plan, Failure
             version: entry.version_text().to_owned(),
         },
     );
-    if !ctx.no_upload {
+    if publish && !ctx.no_upload {
         plan.push(
             Phase::Upload,
             Action::Publish {
@@ -160,7 +167,7 @@ pub fn plan(ctx: &JobContext, entry: &Entry, copy: &str) -> Result<Plan, Failure
 }
 
 /// The log header of a build: `zlib 1.3.1-2 (cycle build 1 of 2)`.
-fn header(entry: &Entry, attempt: u32) -> LogHeader {
+pub(crate) fn header(entry: &Entry, attempt: u32) -> LogHeader {
     let stage = entry
         .cycle_stage
         .map(|s| format!(" (cycle build {s} of 2)"))
@@ -172,8 +179,8 @@ fn header(entry: &Entry, attempt: u32) -> LogHeader {
     }
 }
 
-/// Runs one build to its end (see [`archport_runner::execute`]), reporting its phases on
-/// `phases`.
+/// Runs one build to its end (see [`archport_runner::execute`]), publishing nothing,
+/// reporting its phases on `phases`.
 pub async fn build_one(
     ctx: &JobContext,
     input: &JobInput,
@@ -181,7 +188,7 @@ pub async fn build_one(
     phases: &UnboundedSender<(usize, Phase)>,
 ) -> Outcome {
     let header = header(&input.entry, input.attempt);
-    let plan = match plan(ctx, &input.entry, &input.copy) {
+    let plan = match plan(ctx, &input.entry, &input.copy, false) {
         Ok(plan) => plan,
         Err(failure) => return record_failure(&header, &input.log, failure),
     };

@@ -26,4 +26,12 @@ pub struct Options {
     pub quiet: bool,
     /// The command line, recorded in the queue and `failed_packages.json`.
     pub command_line: String,
+    /// `--queue URL`: the PostgreSQL database of a run shared by several hosts; overrides
+    /// `[queue] url`.
+    pub queue: Option<String>,
+    /// `--worker`: build for the newest unfinished run of the queue instead of starting one
+    /// from a list; exit when it is finished.
+    pub worker: bool,
+    /// `--follow` (with `--worker`): after a run, wait for the next one instead of exiting.
+    pub follow: bool,
 }

@@ -19,12 +19,17 @@ pub struct Summary {
     pub skipped: Vec<(String, String)>,
     /// Builds a signal stopped (`--continue` builds them again): `name version`.
     pub interrupted: Vec<String>,
+    /// Builds whose lease this host lost (another host builds them) or whose result the
+    /// queue did not take: `(name, why)`. Nothing of theirs was published.
+    pub refused: Vec<(String, String)>,
     /// Not started (stop on failure, or a signal).
     pub not_started: usize,
     /// The signal that stopped the run: 130 (SIGINT) or 143 (SIGTERM).
     pub signal_exit: Option<u8>,
     /// `--dry-run`: the commands.
     pub dry_run: Option<String>,
+    /// `--continue` found nothing to continue: why (nothing was built).
+    pub nothing_to_continue: Option<String>,
 }
 
 impl Summary {
@@ -44,7 +49,7 @@ impl Summary {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "Summary: {} built, {} failed, {} blocked, {} skipped{}{}",
+            "Summary: {} built, {} failed, {} blocked, {} skipped{}{}{}",
             self.built.len(),
             self.failed.len(),
             self.blocked.len(),
@@ -53,6 +58,11 @@ impl Summary {
                 String::new()
             } else {
                 format!(", {} already built", self.already_built.len())
+            },
+            if self.interrupted.is_empty() {
+                String::new()
+            } else {
+                format!(", {} interrupted", self.interrupted.len())
             },
             if self.not_started > 0 {
                 format!(", {} not started", self.not_started)
@@ -74,6 +84,15 @@ impl Summary {
         }
         for name in &self.interrupted {
             let _ = writeln!(out, "  interrupted {name}");
+        }
+        for (name, why) in &self.refused {
+            let _ = writeln!(out, "  lost     {name}: {why}");
+        }
+        if !self.interrupted.is_empty() || (self.signal_exit.is_some() && self.not_started > 0) {
+            let _ = writeln!(
+                out,
+                "Run build-packages --continue to build what was interrupted or not started."
+            );
         }
         out
     }

@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 
 pub use carch::{carch_from_makepkg_conf, makepkg_conf_value};
 pub use model::{
-    Bootstrap, Build, Config, DEFAULT_KEEP_FAILED_COPIES, DEFAULT_MIN_FREE_SPACE_GIB,
-    DEFAULT_STAGE1, DEFAULT_STAGE2, FALLBACK_BUILD_USER, Limits, Paths, Sources, StatusPage,
-    Target, Tools, Upload, UploadBackend, X86, db_url, default_build_user, repo_of_db_url,
+    Bootstrap, Build, Config, DEFAULT_KEEP_FAILED_COPIES, DEFAULT_LEASE_SECONDS,
+    DEFAULT_MIN_FREE_SPACE_GIB, DEFAULT_STAGE1, DEFAULT_STAGE2, FALLBACK_BUILD_USER, Limits, Paths,
+    Queue, Sources, StatusPage, Target, Tools, Upload, UploadBackend, X86, db_url,
+    default_build_user, repo_of_db_url,
 };
 pub use overrides::Overrides;
 pub use workdir::Workdir;

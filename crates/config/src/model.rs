@@ -34,6 +34,8 @@ pub struct Config {
     pub limits: Limits,
     /// Where the build tools keep their status page.
     pub status: StatusPage,
+    /// `[queue]`: where build-packages keeps its build state, and how long a claim lasts.
+    pub queue: Queue,
     /// The file this came from, or `None` for the built-in defaults.
     pub file: Option<PathBuf>,
     /// The directory relative paths were resolved against.
@@ -204,6 +206,24 @@ pub struct StatusPage {
 /// The default of `[build] keep_failed_copies`.
 pub const DEFAULT_KEEP_FAILED_COPIES: usize = 3;
 
+/// Where build-packages keeps the state of a run (`[queue]`): SQLite in the work directory
+/// for one host, or a PostgreSQL database that several build hosts share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queue {
+    /// `url`: a `postgres://` URL of the database a run is shared through; `None` keeps the
+    /// state in SQLite under `{workdir}/build-state/`. Credentials may come from the URL,
+    /// `PGPASSWORD` or `~/.pgpass`, and are never printed.
+    pub url: Option<String>,
+    /// `lease_seconds`: how long a claimed build stays with its host without a heartbeat.
+    /// A host that cannot renew stops the build once it passed; another host then takes it.
+    pub lease_seconds: u64,
+    /// `host`: this host's name in the shared run (default: the hostname).
+    pub host: Option<String>,
+}
+
+/// The default of `[queue] lease_seconds`.
+pub const DEFAULT_LEASE_SECONDS: u64 = 600;
+
 /// The default of `[build] min_free_space_gib`.
 pub const DEFAULT_MIN_FREE_SPACE_GIB: u64 = 20;
 /// Caps on one sync database, so that a hostile or broken mirror costs an error line rather
@@ -275,12 +295,22 @@ pub(crate) struct RawConfig {
     limits: RawLimits,
     #[serde(default)]
     status: RawStatus,
+    #[serde(default)]
+    queue: RawQueue,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawStatus {
     dir: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawQueue {
+    url: Option<String>,
+    lease_seconds: Option<u64>,
+    host: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -594,6 +624,22 @@ impl RawConfig {
             file,
         )?;
         let limits = self.limits.resolve(file)?;
+        if self.queue.lease_seconds == Some(0) {
+            return Err(ConfigError::Invalid {
+                path: file.to_owned(),
+                key: "queue.lease_seconds",
+                message: "must be above zero".into(),
+            });
+        }
+        if let Some(host) = &self.queue.host
+            && (host.is_empty() || host.chars().any(char::is_control))
+        {
+            return Err(ConfigError::Invalid {
+                path: file.to_owned(),
+                key: "queue.host",
+                message: "must be a non-empty name without control characters".into(),
+            });
+        }
         Ok(Config {
             arch,
             repos,
@@ -690,6 +736,11 @@ impl RawConfig {
                     Some(d) => base.join(d).components().collect(),
                     None => crate::Workdir::new(&workdir).status(),
                 },
+            },
+            queue: Queue {
+                url: self.queue.url.filter(|url| !url.is_empty()),
+                lease_seconds: self.queue.lease_seconds.unwrap_or(DEFAULT_LEASE_SECONDS),
+                host: self.queue.host,
             },
             file: (file != Path::new("<defaults>")).then(|| file.to_owned()),
             base_dir: base.to_owned(),

@@ -342,3 +342,33 @@ fn the_default_build_user_is_the_sudo_user_then_the_work_directory_s_owner() {
         FALLBACK_BUILD_USER
     );
 }
+
+#[test]
+fn queue_defaults_to_sqlite_and_reads_its_keys() {
+    let base = Path::new("/w");
+    let file = Path::new("/w/archport.toml");
+    let c = Config::from_toml("", file, base).unwrap();
+    assert_eq!(
+        c.queue,
+        crate::Queue {
+            url: None,
+            lease_seconds: crate::DEFAULT_LEASE_SECONDS,
+            host: None,
+        }
+    );
+    let text = "[queue]\nurl = \"postgres://builder@db/archport\"\nlease_seconds = 30\n\
+                host = \"aarch64-box-2\"\n";
+    let c = Config::from_toml(text, file, base).unwrap();
+    assert_eq!(
+        c.queue,
+        crate::Queue {
+            url: Some("postgres://builder@db/archport".into()),
+            lease_seconds: 30,
+            host: Some("aarch64-box-2".into()),
+        }
+    );
+    let err = Config::from_toml("[queue]\nlease_seconds = 0\n", file, base).unwrap_err();
+    assert!(err.to_string().contains("queue.lease_seconds"), "{err}");
+    let err = Config::from_toml("[queue]\nlease = 5\n", file, base).unwrap_err();
+    assert!(err.to_string().contains("lease"), "{err}");
+}

@@ -82,6 +82,7 @@ fn work_jobs(archive: &Path) -> Result<Vec<WorkJob>, String> {
                 deps: job.deps.iter().map(|&dep| key(&jobs[dep])).collect(),
                 priority: scheduler.priority(job.id).map_err(|e| e.to_string())?,
                 pkgbuild: None,
+                entry: None,
             })
         })
         .collect()

@@ -615,6 +615,30 @@ impl PostgresStore {
         .execute(&mut **tx)
         .await
         .map_err(self.query_error(action.as_str()))?;
+        let (mut entry_pkgbases, mut entry_stages, mut entries) =
+            (Vec::new(), Vec::new(), Vec::new());
+        for job in jobs {
+            if let Some(entry) = &job.entry {
+                entry_pkgbases.push(job.job.key.pkgbase.clone());
+                entry_stages.push(i64::from(job.job.key.cycle_stage));
+                entries.push(entry.clone());
+            }
+        }
+        if !entries.is_empty() {
+            self.trip(1);
+            sqlx::query(
+                "UPDATE jobs j SET entry = e.entry \
+                 FROM UNNEST($2::TEXT[], $3::BIGINT[], $4::TEXT[]) AS e (pkgbase, cycle_stage, entry) \
+                 WHERE j.run_id = $1 AND j.pkgbase = e.pkgbase AND j.cycle_stage = e.cycle_stage",
+            )
+            .bind(run.0)
+            .bind(&entry_pkgbases)
+            .bind(&entry_stages)
+            .bind(&entries)
+            .execute(&mut **tx)
+            .await
+            .map_err(self.query_error(format!("storing the list entries of run {run}")))?;
+        }
         for job in jobs {
             let Some(archive) = &job.pkgbuild else {
                 continue;
@@ -765,7 +789,7 @@ impl PostgresStore {
                  claimed AS (UPDATE jobs j SET state = 'building', attempt = j.attempt + 1, \
                    host = $2, slot = $3, token = nextval('fence_tokens'), \
                    lease_until = $4 + $5, started_at = $4, finished_at = NULL, \
-                   duration_ms = NULL, publishing_at = NULL, published_at = NULL, \
+                   duration_ms = NULL, published_at = NULL, \
                    reason = NULL, blocked_by = NULL, log = NULL \
                    FROM pick WHERE j.run_id = pick.run_id AND j.pkgbase = pick.pkgbase \
                    AND j.cycle_stage = pick.cycle_stage RETURNING j.*), \
@@ -774,7 +798,7 @@ impl PostgresStore {
                 "SELECT run_id, pkgbase, cycle_stage, state, version, attempt, slot, log, \
                    reason, blocked_by, $4, duration_ms, host, token FROM claimed) \
                  SELECT c.pkgbase, c.cycle_stage, c.version, c.repo, c.attempt, c.token, \
-                   c.lease_until, p.sha256 FROM claimed c LEFT JOIN pkgbuilds p \
+                   c.lease_until, p.sha256, c.publishing_at, c.entry FROM claimed c LEFT JOIN pkgbuilds p \
                    ON p.run_id = c.run_id AND p.pkgbase = c.pkgbase \
                    AND p.cycle_stage = c.cycle_stage"
             ))
@@ -799,6 +823,9 @@ impl PostgresStore {
                     duration: lease,
                     expires_at: self.time(&row, "lease_until")?,
                     pkgbuild_sha256: self.column(&row, "sha256")?,
+                    publish_started: self.column::<Option<i64>>(&row, "publishing_at")?.is_some(),
+                    entry: self.column(&row, "entry")?,
+                    log: None,
                 }));
             }
             self.trip(1);
@@ -874,7 +901,8 @@ impl PostgresStore {
         let row = sqlx::query(concat!(
             "WITH done AS (UPDATE jobs SET state = $1, finished_at = $2, \
                duration_ms = $2 - started_at, \
-               published_at = CASE WHEN $3 THEN $2 END, reason = $4, lease_until = NULL \
+               published_at = CASE WHEN $3 THEN $2 END, reason = $4, lease_until = NULL, \
+               log = COALESCE($9, log) \
                WHERE run_id = $5 AND pkgbase = $6 AND cycle_stage = $7 AND token = $8 \
                AND state = 'building' AND lease_until > $2 RETURNING *), \
              history AS (",
@@ -891,6 +919,7 @@ impl PostgresStore {
         .bind(&key.pkgbase)
         .bind(i64::from(key.cycle_stage))
         .bind(lease.token.0)
+        .bind(&lease.log)
         .fetch_optional(&mut *tx)
         .await
         .map_err(self.query_error(action.as_str()))?;
@@ -1115,7 +1144,8 @@ impl PostgresStore {
                          attempt = $5, slot = NULL, log = NULL, reason = $6, blocked_by = NULL, \
                          queued_at = $7, started_at = NULL, finished_at = NULL, \
                          duration_ms = NULL, priority = $8, host = NULL, lease_until = NULL, \
-                         publishing_at = NULL, published_at = NULL \
+                         publishing_at = CASE WHEN version = $2 THEN publishing_at END, \
+                         published_at = NULL \
                          WHERE run_id = $9 AND pkgbase = $10 AND cycle_stage = $11",
                     )
                     .bind(i64::from(seq))
@@ -1335,6 +1365,7 @@ impl PostgresStore {
                 deps: Vec::new(),
                 priority: 0.0,
                 pkgbuild: None,
+                entry: None,
             })
             .collect()
     }
@@ -1512,7 +1543,7 @@ impl WorkQueue for PostgresStore {
             .retrying(|| async {
                 self.trip(1);
                 sqlx::query_scalar(
-                    "UPDATE jobs SET lease_until = $1 + $2 \
+                    "UPDATE jobs SET lease_until = $1 + $2, log = COALESCE($7, log) \
                      WHERE run_id = $3 AND pkgbase = $4 AND cycle_stage = $5 AND token = $6 \
                      AND state = 'building' AND lease_until > $1 RETURNING lease_until",
                 )
@@ -1522,6 +1553,7 @@ impl WorkQueue for PostgresStore {
                 .bind(&lease.key.pkgbase)
                 .bind(i64::from(lease.key.cycle_stage))
                 .bind(lease.token.0)
+                .bind(&lease.log)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(self.query_error(format!("renewing the lease of {}", lease.key)))
@@ -1539,7 +1571,7 @@ impl WorkQueue for PostgresStore {
             .retrying(|| async {
                 self.trip(1);
                 sqlx::query(
-                    "UPDATE jobs SET publishing_at = $1 \
+                    "UPDATE jobs SET publishing_at = $1, log = COALESCE($6, log) \
                      WHERE run_id = $2 AND pkgbase = $3 AND cycle_stage = $4 AND token = $5 \
                      AND state = 'building' AND lease_until > $1",
                 )
@@ -1548,6 +1580,7 @@ impl WorkQueue for PostgresStore {
                 .bind(&lease.key.pkgbase)
                 .bind(i64::from(lease.key.cycle_stage))
                 .bind(lease.token.0)
+                .bind(&lease.log)
                 .execute(&self.pool)
                 .await
                 .map_err(self.query_error(format!("starting to publish {}", lease.key)))

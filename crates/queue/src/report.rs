@@ -101,6 +101,10 @@ pub struct StatusReport {
     /// and what it is building.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<HostStatus>,
+    /// The run is not finished, yet nothing works on it any more: the process that ran it
+    /// was interrupted or crashed. Only the caller knows (the work directory's lock is free),
+    /// and it then calls [`StatusReport::mark_stopped`].
+    pub stopped: bool,
 }
 
 /// The group name of blocked jobs whose blocker was not recorded.
@@ -184,7 +188,23 @@ impl StatusReport {
             failures,
             blocked,
             hosts,
+            stopped: false,
         }
+    }
+
+    /// Marks the run stopped (see [`stopped`](Self::stopped)): builds it still shows as
+    /// building were cut short, so they count as interrupted; `running` keeps them (the
+    /// builds that were running when it stopped: `--continue` builds them again).
+    pub fn mark_stopped(&mut self) {
+        if self.run.finished_at.is_some() {
+            return;
+        }
+        self.stopped = true;
+        let cut = self.running.len();
+        if let Some(building) = self.counts.get_mut(&JobState::Building) {
+            *building = 0;
+        }
+        *self.counts.entry(JobState::Interrupted).or_insert(0) += cut;
     }
 }
 
@@ -225,6 +245,9 @@ pub fn render_status(report: &StatusReport, now: DateTime<Utc>) -> String {
                 human_duration(seconds_between(run.started_at, finished))
             );
         }
+        None if report.stopped => {
+            let _ = writeln!(out, "  finished: no: stopped (interrupted or crashed)");
+        }
         None if report.running.is_empty() => {
             let _ = writeln!(out, "  finished: no (stopped, or between builds)");
         }
@@ -244,7 +267,9 @@ pub fn render_status(report: &StatusReport, now: DateTime<Utc>) -> String {
         .collect();
     let _ = writeln!(out, "\n{} jobs: {}", report.total, counts.join(", "));
 
-    if !report.hosts.is_empty() {
+    // One host is the run's own (the `host:` line): hosts are listed once several share it.
+    let shared = report.hosts.len() > 1;
+    if shared {
         let _ = writeln!(out, "\nhosts ({}):", report.hosts.len());
         for host in &report.hosts {
             let _ = writeln!(
@@ -259,7 +284,12 @@ pub fn render_status(report: &StatusReport, now: DateTime<Utc>) -> String {
     }
 
     if !report.running.is_empty() {
-        let _ = writeln!(out, "\nrunning ({}):", report.running.len());
+        let title = if report.stopped {
+            "cut short by the stop, rebuilt by --continue"
+        } else {
+            "running"
+        };
+        let _ = writeln!(out, "\n{title} ({}):", report.running.len());
         let name_width = report
             .running
             .iter()
@@ -271,8 +301,8 @@ pub fn render_status(report: &StatusReport, now: DateTime<Utc>) -> String {
                 .slot
                 .map_or_else(|| "slot ?".to_owned(), |slot| format!("slot {slot}"));
             let slot = match &job.host {
-                Some(host) => format!("{host} {slot}"),
-                None => slot,
+                Some(host) if shared => format!("{host} {slot}"),
+                _ => slot,
             };
             let elapsed = job
                 .started_at

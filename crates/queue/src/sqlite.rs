@@ -747,7 +747,7 @@ impl StateStore for SqliteStore {
 
 /// The state of a job that a claim hands out, with its PKGBUILD digest.
 const LEASED_COLUMNS: &str = "j.pkgbase, j.cycle_stage, j.version, j.repo, j.attempt, j.token, \
-     j.lease_until, p.sha256";
+     j.lease_until, p.sha256, j.publishing_at, j.entry";
 
 /// Why the blocked dependents of a job are blocked, as the single-host orchestration words it.
 fn blocked_reason(by: &str) -> String {
@@ -830,6 +830,16 @@ impl SqliteStore {
                 .await
                 .map_err(self.query_error(format!("recording what {key} waits for")))?;
             }
+            sqlx::query(
+                "UPDATE jobs SET entry = ? WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?",
+            )
+            .bind(&job.entry)
+            .bind(run.0)
+            .bind(&key.pkgbase)
+            .bind(key.cycle_stage)
+            .execute(&mut **tx)
+            .await
+            .map_err(self.query_error(format!("storing the list entry of {key}")))?;
             if let Some(archive) = &job.pkgbuild {
                 sqlx::query(
                     "INSERT INTO pkgbuilds (run_id, pkgbase, cycle_stage, sha256, archive) \
@@ -1070,6 +1080,9 @@ impl SqliteStore {
             duration,
             expires_at: self.time(row, "lease_until")?,
             pkgbuild_sha256: self.column(row, "sha256")?,
+            publish_started: self.column::<Option<i64>>(row, "publishing_at")?.is_some(),
+            entry: self.column(row, "entry")?,
+            log: None,
         })
     }
 
@@ -1164,12 +1177,15 @@ impl WorkQueue for SqliteStore {
                 }
                 Disposition::Reset { attempt } => {
                     sqlx::query(
-                        "UPDATE jobs SET seq = ?, version = ?, repo = ?, state = ?, attempt = ?, \
-                         slot = NULL, log = NULL, reason = ?, blocked_by = NULL, queued_at = ?, \
-                         started_at = NULL, finished_at = NULL, duration_ms = NULL, \
-                         priority = ?, host = NULL, lease_until = NULL, publishing_at = NULL, \
+                        // Numbered throughout: sqlx counts unnumbered parameters apart from
+                        // numbered ones, so the two must not be mixed.
+                        "UPDATE jobs SET seq = ?1, version = ?2, repo = ?3, state = ?4, \
+                         attempt = ?5, slot = NULL, log = NULL, reason = ?6, blocked_by = NULL, \
+                         queued_at = ?7, started_at = NULL, finished_at = NULL, \
+                         duration_ms = NULL, priority = ?8, host = NULL, lease_until = NULL, \
+                         publishing_at = CASE WHEN version = ?2 THEN publishing_at END, \
                          published_at = NULL \
-                         WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?",
+                         WHERE run_id = ?9 AND pkgbase = ?10 AND cycle_stage = ?11",
                     )
                     .bind(seq)
                     .bind(&job.version)
@@ -1293,7 +1309,7 @@ impl WorkQueue for SqliteStore {
         sqlx::query(
             "UPDATE jobs SET state = 'building', attempt = attempt + 1, host = ?1, slot = ?2, \
              token = ?3, lease_until = ?4 + ?5, started_at = ?4, finished_at = NULL, \
-             duration_ms = NULL, publishing_at = NULL, published_at = NULL, reason = NULL, \
+             duration_ms = NULL, published_at = NULL, reason = NULL, \
              blocked_by = NULL, log = NULL \
              WHERE run_id = ?6 AND pkgbase = ?7 AND cycle_stage = ?8",
         )
@@ -1328,7 +1344,7 @@ impl WorkQueue for SqliteStore {
     async fn heartbeat(&self, lease: &Lease) -> Result<Fenced<DateTime<Utc>>, QueueError> {
         let now = self.now_millis();
         let renewed: Option<i64> = sqlx::query_scalar(
-            "UPDATE jobs SET lease_until = ?1 + ?2 \
+            "UPDATE jobs SET lease_until = ?1 + ?2, log = COALESCE(?7, log) \
              WHERE run_id = ?3 AND pkgbase = ?4 AND cycle_stage = ?5 AND token = ?6 \
              AND state = 'building' AND lease_until > ?1 RETURNING lease_until",
         )
@@ -1338,6 +1354,7 @@ impl WorkQueue for SqliteStore {
         .bind(&lease.key.pkgbase)
         .bind(lease.key.cycle_stage)
         .bind(lease.token.0)
+        .bind(&lease.log)
         .fetch_optional(&self.pool)
         .await
         .map_err(self.query_error(format!("renewing the lease of {}", lease.key)))?;
@@ -1350,7 +1367,7 @@ impl WorkQueue for SqliteStore {
     async fn begin_publish(&self, lease: &Lease) -> Result<Fenced<()>, QueueError> {
         let now = self.now_millis();
         let done = sqlx::query(
-            "UPDATE jobs SET publishing_at = ?1 \
+            "UPDATE jobs SET publishing_at = ?1, log = COALESCE(?6, log) \
              WHERE run_id = ?2 AND pkgbase = ?3 AND cycle_stage = ?4 AND token = ?5 \
              AND state = 'building' AND lease_until > ?1",
         )
@@ -1359,6 +1376,7 @@ impl WorkQueue for SqliteStore {
         .bind(&lease.key.pkgbase)
         .bind(lease.key.cycle_stage)
         .bind(lease.token.0)
+        .bind(&lease.log)
         .execute(&self.pool)
         .await
         .map_err(self.query_error(format!("starting to publish {}", lease.key)))?;
@@ -1388,7 +1406,8 @@ impl WorkQueue for SqliteStore {
         let published = matches!(result, JobResult::Published);
         let done = sqlx::query(
             "UPDATE jobs SET state = ?1, finished_at = ?2, duration_ms = ?2 - started_at, \
-             published_at = CASE WHEN ?3 THEN ?2 END, reason = ?4, lease_until = NULL \
+             published_at = CASE WHEN ?3 THEN ?2 END, reason = ?4, lease_until = NULL, \
+             log = COALESCE(?9, log) \
              WHERE run_id = ?5 AND pkgbase = ?6 AND cycle_stage = ?7 AND token = ?8 \
              AND state = 'building' AND lease_until > ?2",
         )
@@ -1400,6 +1419,7 @@ impl WorkQueue for SqliteStore {
         .bind(&key.pkgbase)
         .bind(key.cycle_stage)
         .bind(lease.token.0)
+        .bind(&lease.log)
         .execute(&mut *tx)
         .await
         .map_err(self.query_error(action.as_str()))?;

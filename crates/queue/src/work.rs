@@ -97,6 +97,10 @@ pub struct WorkJob {
     pub priority: f64,
     /// The `pkgbuilds/<pkgbase>` tree; capped at [`MAX_PKGBUILD_ARCHIVE_BYTES`].
     pub pkgbuild: Option<PkgbuildArchive>,
+    /// The job's build-list entry as the list's JSON, handed to the claiming host with the
+    /// lease: a worker on another host has no list, and needs the pkgnames, checkdepends and
+    /// options of what it builds.
+    pub entry: Option<String>,
 }
 
 /// How a run of the pull model behaves, fixed when it is created or resumed.
@@ -146,9 +150,21 @@ pub struct Lease {
     pub expires_at: DateTime<Utc>,
     /// The sha256 of the job's PKGBUILD archive, if the run stored one.
     pub pkgbuild_sha256: Option<String>,
+    /// An earlier attempt at this version got as far as publishing (it was stopped or
+    /// failed while publishing): its packages were built. A host that still holds them
+    /// publishes them again instead of building (publishing twice leaves the repository as
+    /// one publish does); any other host builds.
+    pub publish_started: bool,
+    /// The job's build-list entry (JSON), when the run stored one.
+    pub entry: Option<String>,
+    /// The build log the holder writes, set by the holder once it knows it: recorded with
+    /// the next heartbeat, the start of publishing and the result, so the status shows it.
+    pub log: Option<String>,
 }
 
 /// What a claim gave the slot.
+// One claim per build, moved once: the lease's size costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Claim {
     /// A job to build under this lease.

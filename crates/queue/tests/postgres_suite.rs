@@ -54,6 +54,7 @@ async fn the_store_recovers_from_a_postgresql_restart(server: &PgServer) {
             },
             priority: 10.0 - i as f64,
             pkgbuild: None,
+            entry: None,
         })
         .collect();
     let info = RunInfo {

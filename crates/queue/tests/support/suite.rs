@@ -30,7 +30,8 @@ macro_rules! for_each_suite_test {
             pkgbuild_archives_travel_with_the_job_and_are_capped,
             publish_locks_exclude_each_other_per_repository,
             a_retried_result_is_accepted_once_and_the_run_finishes,
-            the_single_host_state_machine_records_and_resumes
+            the_single_host_state_machine_records_and_resumes,
+            a_build_stopped_while_publishing_is_claimed_as_built_with_its_entry_and_log
         );
     };
 }
@@ -73,6 +74,7 @@ fn job(pkgbase: &str, priority: f64, deps: &[&str]) -> WorkJob {
         deps: deps.iter().map(|dep| key(dep)).collect(),
         priority,
         pkgbuild: None,
+        entry: None,
     }
 }
 
@@ -1007,4 +1009,68 @@ pub async fn the_single_host_state_machine_records_and_resumes<S: Store>(
         history.last().map(|t| (t.state, t.attempt)),
         Some((JobState::Building, 2))
     );
+}
+
+/// Publishing is a state of its own: a claim after an attempt that began publishing says so
+/// (the claiming host may publish the built files again instead of building), until the
+/// version changes. The entry travels with the lease; the log the holder names is recorded.
+pub async fn a_build_stopped_while_publishing_is_claimed_as_built_with_its_entry_and_log<
+    S: Store,
+>(
+    store: S,
+    clock: Arc<ManualClock>,
+) {
+    let mut a = job("a", 1.0, &[]);
+    a.entry = Some("{\"name\": \"a\"}".to_owned());
+    let run = store
+        .create_run(&info(), publishing(), &[a.clone()])
+        .await
+        .expect("the store answers");
+    let mut first = claimed(&store, run, "box-1", 0).await;
+    assert!(!first.publish_started);
+    assert_eq!(first.entry.as_deref(), Some("{\"name\": \"a\"}"));
+    first.log = Some("/work/logs/a-1.log".to_owned());
+    assert!(
+        store
+            .heartbeat(&first)
+            .await
+            .expect("the store answers")
+            .is_accepted()
+    );
+    let status = store.run_status(run).await.expect("the store answers");
+    assert_eq!(status.running[0].log.as_deref(), Some("/work/logs/a-1.log"));
+    assert!(
+        store
+            .begin_publish(&first)
+            .await
+            .expect("the store answers")
+            .is_accepted()
+    );
+    // The host dies while publishing: after the lease, the next claim knows it was built.
+    clock.advance(secs(601));
+    let second = claimed(&store, run, "box-2", 0).await;
+    assert_eq!((second.key.clone(), second.attempt), (key("a"), 2));
+    assert!(second.publish_started);
+    // Interrupted again before publishing anew, then resumed at the same version: still
+    // built; at a new version: to build.
+    assert!(
+        store
+            .finish(&second, &JobResult::Interrupted)
+            .await
+            .expect("the store answers")
+            .is_accepted()
+    );
+    store
+        .resume_work(&info(), publishing(), &[a.clone()])
+        .await
+        .expect("the store answers");
+    assert!(claimed(&store, run, "box-1", 0).await.publish_started);
+    let mut newer = a;
+    newer.job.version = "2.0-1".to_owned();
+    clock.advance(secs(601));
+    store
+        .resume_work(&info(), publishing(), &[newer])
+        .await
+        .expect("the store answers");
+    assert!(!claimed(&store, run, "box-1", 0).await.publish_started);
 }
