@@ -162,6 +162,8 @@ impl StepRun {
             failures,
             blocked,
             hosts: Vec::new(),
+            // A stopped bootstrap shows its interrupted step itself (see `running`).
+            stopped: false,
         };
         (report, jobs)
     }
