@@ -6,10 +6,11 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::error::ScheduleError;
+use crate::graph::check_weights;
 use crate::jobs::Job;
 use crate::options::{Hosts, PublishDelay};
 use crate::scheduler::{Outcome, Scheduler};
-use crate::simulate::{Time, check_durations, lower_bound};
+use crate::simulate::{Time, check_durations, critical_path, lower_bound};
 
 /// The timeline of a simulated multi-host run, in the durations' unit.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,15 +39,33 @@ pub fn simulate_hosts(
     Ok(simulate_hosts_with(scheduler, durations, hosts)?.makespan)
 }
 
-/// The lower bound of [`lower_bound`] over all the hosts' slots: the larger of the critical
-/// path and the total work spread evenly over every slot. Publish delays are left out, so
-/// it holds for any delay.
+/// The bound no schedule of `jobs` on `hosts` can beat: the larger of the total work spread
+/// evenly over every slot and the heaviest chain of dependencies. Without
+/// [`Hosts::local_reuse`] each link of a chain waits for the publish of the one before and the
+/// run ends with the last publish, so a chain weighs its durations plus its publish delays;
+/// with local reuse a chain may stay on one host, so only durations count. With no delay
+/// this is [`lower_bound`] over all the slots.
 pub fn hosts_lower_bound(
     jobs: &[Job],
     durations: &[f64],
     hosts: &Hosts,
 ) -> Result<f64, ScheduleError> {
-    lower_bound(jobs, durations, hosts.total_slots())
+    let bound = lower_bound(jobs, durations, hosts.total_slots())?;
+    if hosts.local_reuse {
+        return Ok(bound);
+    }
+    let delays = publish_delays(hosts, jobs.len());
+    check_weights(jobs, &delays, "publish delays")?;
+    let weights: Vec<f64> = durations.iter().zip(&delays).map(|(d, p)| d + p).collect();
+    Ok(bound.max(critical_path(jobs, &weights)?))
+}
+
+/// The publish delay of each of `n` jobs.
+fn publish_delays(hosts: &Hosts, n: usize) -> Vec<f64> {
+    match &hosts.publish_delay {
+        PublishDelay::Uniform(delay) => vec![*delay; n],
+        PublishDelay::PerJob(delays) => delays.clone(),
+    }
 }
 
 /// Event-driven list scheduling over `hosts` with a prepared `scheduler` (its own weights,
@@ -66,10 +85,7 @@ pub fn simulate_hosts_with(
     }
     check_durations(&scheduler, durations, "durations")?;
     let n = scheduler.len();
-    let delays = match &hosts.publish_delay {
-        PublishDelay::Uniform(delay) => vec![*delay; n],
-        PublishDelay::PerJob(delays) => delays.clone(),
-    };
+    let delays = publish_delays(hosts, n);
     check_durations(&scheduler, &delays, "publish delays")?;
     let mut deps = vec![Vec::new(); n];
     for job in 0..n {
@@ -261,6 +277,7 @@ mod tests {
                 vec![Some(0.0), Some(1.5), Some(3.0), Some(4.5)]
             );
             assert_eq!(schedule.published[3], Some(6.0));
+            assert_eq!(hosts_lower_bound(&jobs, &durations, &hosts).unwrap(), 6.0);
         }
     }
 
@@ -274,6 +291,7 @@ mod tests {
         let schedule = run(&jobs, &durations, &hosts);
         assert_eq!(schedule.makespan, 4.5);
         assert_eq!(schedule.host, vec![Some(0); 4]);
+        assert_eq!(hosts_lower_bound(&jobs, &durations, &hosts).unwrap(), 4.0);
     }
 
     #[test]
@@ -307,7 +325,8 @@ mod tests {
                 .count();
             assert_eq!(on_host, 4, "host {host}");
         }
-        assert_eq!(hosts_lower_bound(&jobs, &durations, &hosts).unwrap(), 3.0);
+        // The chain root + dependent with their publishes: 2 + 1 + 1 + 1.
+        assert_eq!(hosts_lower_bound(&jobs, &durations, &hosts).unwrap(), 5.0);
     }
 
     #[test]
@@ -376,6 +395,14 @@ mod tests {
         let short = Hosts::new(1, 1).with_publish_delay(PublishDelay::PerJob(vec![1.0]));
         assert_eq!(
             simulate_hosts(&jobs, &durations, &short),
+            Err(ScheduleError::LengthMismatch {
+                what: "publish delays",
+                got: 1,
+                jobs: 2
+            })
+        );
+        assert_eq!(
+            hosts_lower_bound(&jobs, &durations, &short),
             Err(ScheduleError::LengthMismatch {
                 what: "publish delays",
                 got: 1,
