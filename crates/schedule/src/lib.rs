@@ -4,9 +4,9 @@
 //! a [`Scheduler`] holds the state of one run (ready set, running, built, failed, blocked)
 //! and offers the ready job heading the heaviest remaining chain of builds, weighted by
 //! previous build durations. [`simulate`] and [`lower_bound`] measure how close that gets
-//! to the best possible makespan, on one host or (
-//! [`simulate_hosts`]) on several sharing one work queue. Pure logic: no I/O, no clock, no async; the build
-//! orchestrator drives it.
+//! to the best possible makespan on one host, [`simulate_hosts`] and [`hosts_lower_bound`]
+//! on several hosts sharing one work queue, with a delay to publish each build. Pure logic:
+//! no I/O, no clock, no async; the build orchestrator drives it.
 
 mod error;
 mod graph;
