@@ -1,6 +1,7 @@
 //! Scheduler throughput on the real full-size world (`--rebuild-repo extra`, about 11,300
 //! jobs): making the jobs from the build-list entries, building the scheduler (priorities),
-//! and driving a whole simulated run through it (every job started and finished once).
+//! and driving a whole simulated run through it (every job started and finished once), on
+//! one host and on 4 hosts × 16 slots sharing one queue (with and without a publish delay).
 
 #[path = "../../plan/benches/support/full_world.rs"]
 mod full_world;
@@ -9,7 +10,9 @@ mod world_jobs;
 
 use std::hint::black_box;
 
-use archport_schedule::{Scheduler, jobs_from_entries, simulate_with};
+use archport_schedule::{
+    Hosts, PublishDelay, Scheduler, jobs_from_entries, simulate_hosts_with, simulate_with,
+};
 use criterion::{Criterion, criterion_group};
 
 fn full_world(c: &mut Criterion) {
@@ -42,6 +45,16 @@ fn full_world(c: &mut Criterion) {
             b.iter_batched(
                 scheduler,
                 |s| simulate_with(black_box(s), &durations, slots),
+                criterion::BatchSize::LargeInput,
+            )
+        });
+    }
+    for (hosts, slots, delay) in [(4, 16, 0.0), (4, 16, 60.0)] {
+        let shape = Hosts::new(hosts, slots).with_publish_delay(PublishDelay::Uniform(delay));
+        group.bench_function(format!("run_{hosts}x{slots}_hosts_delay_{delay}s"), |b| {
+            b.iter_batched(
+                scheduler,
+                |s| simulate_hosts_with(black_box(s), &durations, &shape),
                 criterion::BatchSize::LargeInput,
             )
         });

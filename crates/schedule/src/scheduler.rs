@@ -228,6 +228,24 @@ impl Scheduler {
         self.ready.first().map(|&r| self.by_rank[r])
     }
 
+    /// Every ready job, highest priority first (ties by list order), as
+    /// [`Scheduler::next_ready`] would offer them one after the other; nothing after
+    /// [`Scheduler::stop_new`]. The host simulation needs more than the head: a job may be
+    /// ready for one host and not yet for another.
+    pub(crate) fn ready_by_priority(&self) -> impl Iterator<Item = usize> + '_ {
+        let ready = if self.stopped {
+            None
+        } else {
+            Some(&self.ready)
+        };
+        ready.into_iter().flatten().map(|&r| self.by_rank[r])
+    }
+
+    /// The jobs depending directly on `job`, ascending (empty for an unknown job).
+    pub(crate) fn dependents(&self, job: usize) -> &[usize] {
+        self.dependents.get(job).map_or(&[], Vec::as_slice)
+    }
+
     /// Marks a ready job as running.
     pub fn start(&mut self, job: usize) -> Result<(), ScheduleError> {
         self.check(job)?;

@@ -39,24 +39,7 @@ pub fn simulate_with(
     if slots == 0 {
         return Err(ScheduleError::NoSlots);
     }
-    if durations.len() != scheduler.len() {
-        return Err(ScheduleError::LengthMismatch {
-            what: "durations",
-            got: durations.len(),
-            jobs: scheduler.len(),
-        });
-    }
-    if let Some((job, &value)) = durations
-        .iter()
-        .enumerate()
-        .find(|(_, d)| !(d.is_finite() && **d >= 0.0))
-    {
-        return Err(ScheduleError::InvalidDuration {
-            job,
-            pkgbase: scheduler.pkgbase(job).unwrap_or_default().to_owned(),
-            value,
-        });
-    }
+    check_durations(&scheduler, durations, "durations")?;
     let mut start = vec![None; durations.len()];
     let mut finish = vec![None; durations.len()];
     let mut events: BinaryHeap<Reverse<(Time, usize)>> = BinaryHeap::new();
@@ -111,9 +94,36 @@ pub fn critical_path(jobs: &[Job], durations: &[f64]) -> Result<f64, ScheduleErr
     Ok(chains.into_iter().fold(0.0, f64::max))
 }
 
-/// A finish time ordered numerically (durations are checked finite).
+/// Checks that `values` hold one finite, non-negative number per job of `scheduler`.
+pub(crate) fn check_durations(
+    scheduler: &Scheduler,
+    values: &[f64],
+    what: &'static str,
+) -> Result<(), ScheduleError> {
+    if values.len() != scheduler.len() {
+        return Err(ScheduleError::LengthMismatch {
+            what,
+            got: values.len(),
+            jobs: scheduler.len(),
+        });
+    }
+    if let Some((job, &value)) = values
+        .iter()
+        .enumerate()
+        .find(|(_, d)| !(d.is_finite() && **d >= 0.0))
+    {
+        return Err(ScheduleError::InvalidDuration {
+            job,
+            pkgbase: scheduler.pkgbase(job).unwrap_or_default().to_owned(),
+            value,
+        });
+    }
+    Ok(())
+}
+
+/// A point in simulated time ordered numerically (durations are checked finite).
 #[derive(Clone, Copy, Debug, PartialEq)]
-struct Time(f64);
+pub(crate) struct Time(pub(crate) f64);
 
 impl Eq for Time {}
 
