@@ -13,8 +13,10 @@ use std::time::{Duration, Instant};
 
 use common::{Env, Run};
 
-/// What the secrets of these tests hold; no output may contain it.
-const SECRET: &str = "db_password=hunter2";
+/// What the secret file of these tests holds: four fields, like a state line, so that a
+/// reader that follows the link gets as far as complaining about the first one. No output
+/// may contain `hunter2`.
+const SECRET: &str = "db_password=hunter2 admin 10.0.0.1 5432";
 
 /// Runs `bin ARGS` in the work directory, killing it after `limit` (a bound that turns a
 /// hang into a failure, not a timing assertion).
@@ -138,7 +140,10 @@ fn hostile_srcinfo_files_skip_only_their_package() {
     local_package(&env, "evil", &srcinfo("evil", "../../../tmp/evil", "1.0"));
     local_package(&env, "badver", &srcinfo("badver", "badver", "1.0/../../x"));
     let (_secret_dir, secret) = secret_file();
-    for (name, target) in [("leaky", secret.as_path()), ("zero", Path::new("/dev/zero"))] {
+    for (name, target) in [
+        ("leaky", secret.as_path()),
+        ("zero", Path::new("/dev/zero")),
+    ] {
         let dir = local_dir(&env, name);
         std::fs::write(dir.join("PKGBUILD"), pkgbuild(name)).unwrap();
         std::os::unix::fs::symlink(target, dir.join(".SRCINFO")).unwrap();
@@ -151,8 +156,14 @@ fn hostile_srcinfo_files_skip_only_their_package() {
     let written = std::fs::read_to_string(env.path().join("packages_to_build.json")).unwrap();
     for text in [&run.stdout, &run.stderr, &written] {
         assert!(!text.contains("hunter2"), "the secret leaked:\n{text}");
-        assert!(!text.contains("/tmp/evil"), "the bad name is echoed:\n{text}");
-        assert!(!text.contains("../../x"), "the bad version is echoed:\n{text}");
+        assert!(
+            !text.contains("/tmp/evil"),
+            "the bad name is echoed:\n{text}"
+        );
+        assert!(
+            !text.contains("../../x"),
+            "the bad version is echoed:\n{text}"
+        );
     }
 
     let list = list(&env);
@@ -216,9 +227,10 @@ fn a_pkgbuild_that_sleeps_is_skipped_after_the_limit() {
     );
     for sleep in ["98771", "98772"] {
         let wanted = format!("sleep\0{sleep}\0");
-        let alive = std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
-            std::fs::read(p.path().join("cmdline")).is_ok_and(|c| c == wanted.as_bytes())
-        });
+        let alive = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .any(|p| std::fs::read(p.path().join("cmdline")).is_ok_and(|c| c == wanted.as_bytes()));
         assert!(!alive, "sleep {sleep} outlived generate-build-list");
     }
 }

@@ -326,7 +326,7 @@ impl<'a> Git<'a> {
         if let Ok(entry) = new_tree.get_path(path) {
             // Only a regular file inside the checkout is compared: an untracked symbolic
             // link (to /dev/zero, say) counts as different, without being followed.
-            let on_disk = archport_fs::read_untrusted(&self.dir, path, MAX_COMPARED_BYTES);
+            let on_disk = archport_fs::read_untrusted(self.dir, path, MAX_COMPARED_BYTES);
             let same = entry.kind() == Some(git2::ObjectType::Blob)
                 && on_disk.is_ok_and(|bytes| {
                     Oid::hash_object(git2::ObjectType::Blob, &bytes).ok() == Some(entry.id())
