@@ -227,7 +227,8 @@ pub const DEFAULT_LEASE_SECONDS: u64 = 600;
 /// The default of `[build] min_free_space_gib`.
 pub const DEFAULT_MIN_FREE_SPACE_GIB: u64 = 20;
 /// Caps on one sync database, so that a hostile or broken mirror costs an error line rather
-/// than the machine's memory or the night (`[limits]`; all must be above zero).
+/// than the machine's memory or the night, and on `makepkg --printsrcinfo`, so that a hostile
+/// PKGBUILD costs one skipped package (`[limits]`; all must be above zero).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest download (and cached database file), in MiB.
@@ -240,6 +241,10 @@ pub struct Limits {
     pub max_entries_per_package: u64,
     /// Longest one download may take, in seconds, however slowly the bytes come.
     pub download_timeout_secs: u64,
+    /// Longest `makepkg --printsrcinfo` may run on a PKGBUILD without `.SRCINFO`, in seconds:
+    /// it sources someone else's bash, which may sleep forever. On the limit the package is
+    /// skipped with the reason.
+    pub printsrcinfo_secs: u64,
 }
 
 impl Default for Limits {
@@ -251,6 +256,7 @@ impl Default for Limits {
             max_entry_kib: 16 * 1024,
             max_entries_per_package: 1000,
             download_timeout_secs: 600,
+            printsrcinfo_secs: 60,
         }
     }
 }
@@ -374,6 +380,7 @@ struct RawLimits {
     max_entry_kib: Option<u64>,
     max_entries_per_package: Option<u64>,
     download_timeout_secs: Option<u64>,
+    printsrcinfo_secs: Option<u64>,
 }
 
 impl RawLimits {
@@ -409,6 +416,11 @@ impl RawLimits {
                 self.download_timeout_secs,
                 defaults.download_timeout_secs,
                 "limits.download_timeout_secs",
+            )?,
+            printsrcinfo_secs: value(
+                self.printsrcinfo_secs,
+                defaults.printsrcinfo_secs,
+                "limits.printsrcinfo_secs",
             )?,
         })
     }

@@ -237,7 +237,8 @@ fn limits_have_defaults_and_are_known_keys() {
     let c = Config::from_toml("", file, base).unwrap();
     assert_eq!(c.limits, crate::Limits::default());
     let text = "[limits]\nmax_download_mib = 16\nmax_db_mib = 64\nmax_entry_kib = 512\n\
-                max_entries_per_package = 10\ndownload_timeout_secs = 2\n";
+                max_entries_per_package = 10\ndownload_timeout_secs = 2\n\
+                printsrcinfo_secs = 3\n";
     let c = Config::from_toml(text, file, base).unwrap();
     assert_eq!(
         c.limits,
@@ -247,6 +248,7 @@ fn limits_have_defaults_and_are_known_keys() {
             max_entry_kib: 512,
             max_entries_per_package: 10,
             download_timeout_secs: 2,
+            printsrcinfo_secs: 3,
         }
     );
     let err = Config::from_toml("[limits]\nmax_db_mib = 0\n", file, base).unwrap_err();

@@ -68,11 +68,23 @@ pub fn srcinfo(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    // A file read may list no package for aarch64 (every pkgname restricts `arch`), so the
-    // check is on errors only.
-    if let Err(error) = archport_pkgsrc::parse_srcinfo(text, "aarch64", Path::new("fuzz/.SRCINFO"))
-    {
-        assert_one_line(&error.to_string());
+    // A file read may list no package for aarch64 (every pkgname restricts `arch`); what is
+    // read has names that are safe as paths and arguments, whichever reader took it.
+    match archport_pkgsrc::parse_srcinfo(text, "aarch64", Path::new("fuzz/.SRCINFO")) {
+        Ok(info) => {
+            assert!(PkgName::new(&info.pkgbase).is_ok(), "{:?}", info.pkgbase);
+            for name in &info.pkgnames {
+                assert!(PkgName::new(name).is_ok(), "{name:?}");
+            }
+            assert!(
+                !info
+                    .version
+                    .contains(|c: char| c.is_whitespace() || c.is_control()),
+                "{:?}",
+                info.version
+            );
+        }
+        Err(error) => assert_one_line(&error.to_string()),
     }
 }
 

@@ -5,17 +5,29 @@
 
 use std::path::Path;
 
+use archport_fs::read_untrusted;
+
+use crate::limits::MAX_SRCINFO_BYTES;
+use crate::srcinfo_types::is_valid_version;
+
 /// The full version (`[epoch:]pkgver-pkgrel`) of the checkout in `dir`, or `None` when it
 /// cannot be told without running bash (no `.SRCINFO`, and a PKGBUILD whose values are
 /// computed, e.g. `pkgver=${_major}.${_minor}`).
+///
+/// Both files come from someone else's repository: each is read only when it is a regular
+/// file inside `dir` of at most [`MAX_SRCINFO_BYTES`], and a version that is not
+/// `[epoch:]pkgver-pkgrel` counts as unknown.
 pub fn current_version(dir: &Path) -> Option<String> {
-    if let Ok(text) = std::fs::read_to_string(dir.join(".SRCINFO"))
+    let read = |name: &str| {
+        let bytes = read_untrusted(dir, Path::new(name), MAX_SRCINFO_BYTES).ok()?;
+        String::from_utf8(bytes).ok()
+    };
+    if let Some(text) = read(".SRCINFO")
         && let Some(version) = version_from_srcinfo(&text)
     {
         return Some(version);
     }
-    let text = std::fs::read_to_string(dir.join("PKGBUILD")).ok()?;
-    version_from_pkgbuild(&text)
+    version_from_pkgbuild(&read("PKGBUILD")?)
 }
 
 /// The version in the `pkgbase` section of `.SRCINFO` text.
@@ -104,10 +116,11 @@ impl VersionFields {
     fn full(self) -> Option<String> {
         let pkgver = self.pkgver?;
         let pkgrel = self.pkgrel?;
-        Some(match self.epoch.filter(|e| e != "0") {
+        let version = match self.epoch.filter(|e| e != "0") {
             Some(epoch) => format!("{epoch}:{pkgver}-{pkgrel}"),
             None => format!("{pkgver}-{pkgrel}"),
-        })
+        };
+        is_valid_version(&version).then_some(version)
     }
 }
 
@@ -145,6 +158,35 @@ mod tests {
             None
         );
         assert_eq!(version_from_pkgbuild("pkgrel=1\n"), None);
+    }
+
+    #[test]
+    fn an_invalid_version_is_unknown() {
+        assert_eq!(version_from_pkgbuild("pkgver=1/2\npkgrel=1\n"), None);
+        assert_eq!(
+            version_from_srcinfo("pkgbase = x\n\tpkgver = 1\n\tpkgrel = 1x\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_linked_srcinfo_or_pkgbuild_is_not_read() {
+        let secret = tempfile::tempdir().unwrap();
+        std::fs::write(
+            secret.path().join("SRCINFO"),
+            "pkgbase = x\n\tpkgver = 6\n\tpkgrel = 6\n",
+        )
+        .unwrap();
+        std::fs::write(secret.path().join("PKGBUILD"), "pkgver=6\npkgrel=6\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(secret.path().join("SRCINFO"), dir.path().join(".SRCINFO"))
+            .unwrap();
+        std::os::unix::fs::symlink(secret.path().join("PKGBUILD"), dir.path().join("PKGBUILD"))
+            .unwrap();
+        assert_eq!(current_version(dir.path()), None);
+        std::fs::remove_file(dir.path().join("PKGBUILD")).unwrap();
+        std::fs::write(dir.path().join("PKGBUILD"), "pkgver=1\npkgrel=2\n").unwrap();
+        assert_eq!(current_version(dir.path()).as_deref(), Some("1-2"));
     }
 
     #[test]

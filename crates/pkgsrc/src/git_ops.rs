@@ -324,7 +324,9 @@ impl<'a> Git<'a> {
     fn collides(&self, new_tree: &Tree<'_>, path: &str) -> bool {
         let path = Path::new(path);
         if let Ok(entry) = new_tree.get_path(path) {
-            let on_disk = std::fs::read(self.dir.join(path));
+            // Only a regular file inside the checkout is compared: an untracked symbolic
+            // link (to /dev/zero, say) counts as different, without being followed.
+            let on_disk = archport_fs::read_untrusted(self.dir, path, MAX_COMPARED_BYTES);
             let same = entry.kind() == Some(git2::ObjectType::Blob)
                 && on_disk.is_ok_and(|bytes| {
                     Oid::hash_object(git2::ObjectType::Blob, &bytes).ok() == Some(entry.id())
@@ -342,6 +344,10 @@ impl<'a> Git<'a> {
             })
     }
 }
+
+/// The largest untracked file compared with the new tree's blob; a larger one counts as
+/// different (packaging repositories hold no file near this size).
+const MAX_COMPARED_BYTES: u64 = 64 << 20;
 
 /// `diff` as `git diff` patch text (binary files included as binary patches).
 fn patch_text(diff: &Diff<'_>) -> Result<Vec<u8>, git2::Error> {

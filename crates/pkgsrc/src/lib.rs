@@ -12,6 +12,7 @@ mod error;
 mod fetch;
 mod git_ops;
 mod gitlab_path;
+mod limits;
 mod makepkg;
 mod srcinfo;
 mod srcinfo_fallback;
@@ -24,6 +25,7 @@ pub use gitlab_path::{
     PATH_PLACEHOLDER, PKGBASE_PLACEHOLDER, UrlTemplateError, aur_url, gitlab_project_path,
     packaging_url,
 };
+pub use limits::{DEFAULT_PRINTSRCINFO_TIMEOUT, MAX_SRCINFO_BYTES};
 pub use makepkg::{Makepkg, MakepkgError};
 pub use srcinfo::{parse_srcinfo, read_srcinfo};
 pub use srcinfo_types::{FALLBACK_ARCH, SrcInfo, SrcInfoError};

@@ -5,10 +5,29 @@
 //! able to read the PKGBUILD directory (and traverse its parents). makepkg also insists on
 //! write access to `BUILDDIR`, `PKGDEST`, `SRCDEST`, `SRCPKGDEST` and `LOGDEST` even though
 //! `--printsrcinfo` writes nothing, so they point at a fresh scratch directory.
+//!
+//! `--printsrcinfo` sources the PKGBUILD, which is someone else's bash: it may sleep forever
+//! or print without end. So makepkg runs in its own process group under a deadline
+//! ([`Makepkg::timeout`]) and an output cap ([`MAX_SRCINFO_BYTES`]); on either the whole
+//! group is killed and the package is skipped with the reason.
 
+use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use archport_fs::is_untrusted_regular_file;
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+use crate::limits::{DEFAULT_PRINTSRCINFO_TIMEOUT, MAX_SRCINFO_BYTES};
+
+/// How much of makepkg's error output an error keeps: enough for its own message, too
+/// little to carry a file the PKGBUILD chose to print.
+const MAX_STDERR_CHARS: usize = 300;
 
 /// How to run makepkg.
 #[derive(Clone, Debug)]
@@ -19,6 +38,9 @@ pub struct Makepkg {
     pub run_as: Option<String>,
     /// The `runuser` program used to switch to `run_as`.
     pub runuser: PathBuf,
+    /// How long `makepkg --printsrcinfo` may run before its process group is killed and the
+    /// package skipped (the configuration's `[limits] printsrcinfo_secs`).
+    pub timeout: Duration,
 }
 
 impl Default for Makepkg {
@@ -27,6 +49,7 @@ impl Default for Makepkg {
             program: PathBuf::from("makepkg"),
             run_as: None,
             runuser: PathBuf::from("runuser"),
+            timeout: DEFAULT_PRINTSRCINFO_TIMEOUT,
         }
     }
 }
@@ -39,6 +62,31 @@ pub enum MakepkgError {
     NoPkgbuild {
         /// The PKGBUILD directory.
         dir: PathBuf,
+    },
+    /// The PKGBUILD is a symbolic link, a FIFO or a device: makepkg would read whatever it
+    /// points at and quote it in its errors.
+    #[error("{}: PKGBUILD {source}", dir.display())]
+    UnsafePkgbuild {
+        /// The PKGBUILD directory.
+        dir: PathBuf,
+        /// What is wrong with it.
+        source: archport_fs::UntrustedError,
+    },
+    /// makepkg ran longer than [`Makepkg::timeout`]; its process group was killed.
+    #[error("{}: makepkg --printsrcinfo did not finish within {} s (killed)", dir.display(), timeout.as_secs())]
+    TimedOut {
+        /// The PKGBUILD directory.
+        dir: PathBuf,
+        /// The limit that was reached.
+        timeout: Duration,
+    },
+    /// makepkg printed more than [`MAX_SRCINFO_BYTES`]; its process group was killed.
+    #[error("{}: makepkg --printsrcinfo printed more than {cap} bytes (killed)", dir.display())]
+    TooMuchOutput {
+        /// The PKGBUILD directory.
+        dir: PathBuf,
+        /// The cap that was exceeded, in bytes.
+        cap: u64,
     },
     /// We are root and no unprivileged user was configured.
     #[error("{}: makepkg refuses to run as root and no unprivileged user is configured to run it", dir.display())]
@@ -63,7 +111,7 @@ pub enum MakepkgError {
         dir: PathBuf,
         /// The exit status.
         status: std::process::ExitStatus,
-        /// makepkg's error output, on one line.
+        /// The end of makepkg's error output, on one line, at most 300 characters.
         stderr: String,
     },
     /// makepkg printed something that is not UTF-8.
@@ -76,11 +124,23 @@ pub enum MakepkgError {
 
 impl Makepkg {
     /// Runs `makepkg --printsrcinfo` in `dir` and returns what it printed.
+    ///
+    /// makepkg runs in a process group of its own; when it outlives [`Makepkg::timeout`] or
+    /// prints more than [`MAX_SRCINFO_BYTES`], the whole group is killed and waited for.
     pub fn print_srcinfo(&self, dir: &Path) -> Result<String, MakepkgError> {
-        if !dir.join("PKGBUILD").is_file() {
-            return Err(MakepkgError::NoPkgbuild {
-                dir: dir.to_path_buf(),
-            });
+        match is_untrusted_regular_file(dir, Path::new("PKGBUILD")) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(MakepkgError::NoPkgbuild {
+                    dir: dir.to_path_buf(),
+                });
+            }
+            Err(source) => {
+                return Err(MakepkgError::UnsafePkgbuild {
+                    dir: dir.to_path_buf(),
+                    source,
+                });
+            }
         }
         let spawn_error = |program: &Path, source| MakepkgError::Spawn {
             dir: dir.to_path_buf(),
@@ -122,24 +182,150 @@ impl Makepkg {
         command
             .arg("--printsrcinfo")
             .current_dir(dir)
-            .stdin(Stdio::null());
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own process group, so that a timeout kills what the PKGBUILD started too.
+            .process_group(0);
         for var in ["BUILDDIR", "PKGDEST", "SRCDEST", "SRCPKGDEST", "LOGDEST"] {
             command.env(var, scratch.path());
         }
-        let output = command
-            .output()
+        let child = command
+            .spawn()
             .map_err(|source| spawn_error(program, source))?;
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            return Err(MakepkgError::Failed {
+        let output = run_bounded(child, self.timeout);
+        match output.end {
+            End::Exited(status) if status.success() => {
+                String::from_utf8(output.stdout).map_err(|_| MakepkgError::NotUtf8 {
+                    dir: dir.to_path_buf(),
+                })
+            }
+            End::Exited(status) => {
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                let words = stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+                let tail: Vec<char> = words.chars().filter(|c| !c.is_control()).collect();
+                let tail: String = tail[tail.len().saturating_sub(MAX_STDERR_CHARS)..]
+                    .iter()
+                    .collect();
+                Err(MakepkgError::Failed {
+                    dir: dir.to_path_buf(),
+                    status,
+                    stderr: tail,
+                })
+            }
+            End::TimedOut => Err(MakepkgError::TimedOut {
                 dir: dir.to_path_buf(),
-                status: output.status,
-                stderr: stderr.split_whitespace().collect::<Vec<_>>().join(" "),
-            });
+                timeout: self.timeout,
+            }),
+            End::TooMuchOutput => Err(MakepkgError::TooMuchOutput {
+                dir: dir.to_path_buf(),
+                cap: MAX_SRCINFO_BYTES,
+            }),
+            End::Wait(source) => Err(spawn_error(program, source)),
         }
-        String::from_utf8(output.stdout).map_err(|_| MakepkgError::NotUtf8 {
-            dir: dir.to_path_buf(),
-        })
+    }
+}
+
+/// How a bounded run ended.
+enum End {
+    Exited(ExitStatus),
+    TimedOut,
+    TooMuchOutput,
+    Wait(std::io::Error),
+}
+
+struct Bounded {
+    end: End,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// One stream read to its end or to a cap: `Err(())` when the cap was passed.
+fn read_capped(stream: impl Read, cap: u64) -> Result<Vec<u8>, ()> {
+    let mut content = Vec::new();
+    // A read error ends the stream: what was read so far is what makepkg printed.
+    let _ = stream.take(cap + 1).read_to_end(&mut content);
+    if content.len() as u64 > cap {
+        Err(())
+    } else {
+        Ok(content)
+    }
+}
+
+/// Waits for `child` (the leader of its own process group) at most `timeout`, reading its
+/// output on two threads, each up to a cap. On the timeout or a passed cap the whole group is
+/// killed; the child is always reaped.
+fn run_bounded(mut child: Child, timeout: Duration) -> Bounded {
+    let deadline = Instant::now() + timeout;
+    let group = i32::try_from(child.id()).ok().map(Pid::from_raw);
+    let kill_group = || {
+        if let Some(group) = group {
+            // ESRCH: the group is already gone.
+            let _ = killpg(group, Signal::SIGKILL);
+        }
+    };
+    let (sender, events) = mpsc::channel();
+    let mut readers = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        let sender = sender.clone();
+        readers.push(std::thread::spawn(move || {
+            let _ = sender.send((true, read_capped(stdout, MAX_SRCINFO_BYTES)));
+        }));
+    }
+    if let Some(stderr) = child.stderr.take() {
+        let sender = sender.clone();
+        readers.push(std::thread::spawn(move || {
+            let _ = sender.send((false, read_capped(stderr, MAX_SRCINFO_BYTES)));
+        }));
+    }
+    drop(sender);
+
+    let mut stdout = Vec::new();
+    let mut stderr = Vec::new();
+    let mut cut_short = None;
+    // Both streams end when every process of the group has closed them (normally: exited).
+    for _ in 0..readers.len() {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        match events.recv_timeout(remaining) {
+            Ok((true, Ok(content))) => stdout = content,
+            Ok((false, Ok(content))) => stderr = content,
+            Ok((_, Err(()))) => {
+                cut_short = Some(End::TooMuchOutput);
+                break;
+            }
+            Err(_) => {
+                cut_short = Some(End::TimedOut);
+                break;
+            }
+        }
+    }
+    if cut_short.is_some() {
+        kill_group();
+    }
+    // The streams are closed; makepkg itself may still be finishing (or a process of its
+    // group kept them open and was killed above). Wait for it, within the deadline.
+    let end = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break cut_short.unwrap_or(End::Exited(status)),
+            Ok(None) if Instant::now() >= deadline && cut_short.is_none() => {
+                kill_group();
+                cut_short = Some(End::TimedOut);
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(error) => {
+                kill_group();
+                let _ = child.wait();
+                break End::Wait(error);
+            }
+        }
+    };
+    // The readers are not joined: after a kill they end when the last copy of the pipes
+    // closes, which a process that left the group could delay; nothing waits for that.
+    drop(readers);
+    Bounded {
+        end,
+        stdout,
+        stderr,
     }
 }
 

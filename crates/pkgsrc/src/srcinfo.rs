@@ -12,27 +12,33 @@ use std::str::FromStr;
 
 use alpm_srcinfo::{MergedPackage, SourceInfoV1};
 use alpm_types::{Architecture, Architectures, SystemArchitecture};
+use archport_fs::{UntrustedError, read_untrusted};
 
+use crate::limits::MAX_SRCINFO_BYTES;
 use crate::makepkg::Makepkg;
 use crate::srcinfo_fallback;
-use crate::srcinfo_types::{SrcInfo, SrcInfoError, choose_arch, push_unique};
+use crate::srcinfo_types::{SrcInfo, SrcInfoError, choose_arch, push_unique, validate};
 
 /// Reads `dir/.SRCINFO`, or when there is none, the output of `makepkg --printsrcinfo` run in
 /// `dir` (AUR repositories and local directories may lack the file), and merges for
 /// `target_arch` (the port's `CARCH`, e.g. `aarch64`).
+///
+/// The file comes from someone else's repository: it is read only when it is a regular file
+/// inside `dir` (a symbolic link to `/etc/shadow` or `/dev/zero` is refused) of at most
+/// [`MAX_SRCINFO_BYTES`], and the pkgbase, the pkgnames and the version must be valid.
 pub fn read_srcinfo(
     dir: &Path,
     target_arch: &str,
     makepkg: &Makepkg,
 ) -> Result<SrcInfo, SrcInfoError> {
     let path = dir.join(".SRCINFO");
-    match std::fs::read(&path) {
+    match read_untrusted(dir, Path::new(".SRCINFO"), MAX_SRCINFO_BYTES) {
         Ok(bytes) => {
             let text = String::from_utf8(bytes)
                 .map_err(|_| SrcInfoError::NotUtf8 { path: path.clone() })?;
             parse_srcinfo(&text, target_arch, &path)
         }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+        Err(UntrustedError::NotFound) => {
             let text = makepkg.print_srcinfo(dir)?;
             parse_srcinfo(&text, target_arch, dir)
         }
@@ -41,6 +47,10 @@ pub fn read_srcinfo(
 }
 
 /// Parses `.SRCINFO` text and merges it for `target_arch`; `origin` names the file in errors.
+///
+/// Whichever reader takes the file, a pkgbase or pkgname that is not a valid package name
+/// (`../../../tmp/evil`) and a version that is not `[epoch:]pkgver-pkgrel` are errors naming
+/// the line, so that one bad package is skipped rather than written into the build list.
 pub fn parse_srcinfo(
     text: &str,
     target_arch: &str,
@@ -51,16 +61,18 @@ pub fn parse_srcinfo(
             arch: target_arch.to_owned(),
             reason: err.to_string(),
         })?;
-    match SourceInfoV1::from_string(text) {
-        Ok(info) => Ok(from_alpm(&info, &target)),
+    let info = match SourceInfoV1::from_string(text) {
+        Ok(info) => from_alpm(&info, &target),
         Err(err) => {
             let rejection = err.to_string();
-            tracing::debug!(file = %origin.display(), "alpm-srcinfo rejected the file, using the fallback reader: {rejection}");
+            tracing::debug!(file = %origin.display(), "alpm-srcinfo rejected the file, using the fallback reader");
             let mut info = srcinfo_fallback::parse(text, &target, origin)?;
             info.alpm_srcinfo_rejection = Some(rejection);
-            Ok(info)
+            info
         }
-    }
+    };
+    validate(&info, text, origin)?;
+    Ok(info)
 }
 
 fn from_alpm(info: &SourceInfoV1, target: &SystemArchitecture) -> SrcInfo {

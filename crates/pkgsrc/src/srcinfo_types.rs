@@ -2,9 +2,11 @@
 //! share: a leaf module, so the alpm-srcinfo reader and the fallback reader do not import
 //! each other.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use alpm_types::{Architectures, SystemArchitecture};
+use archport_fs::UntrustedError;
+use archport_vercmp::PkgName;
 
 use crate::makepkg::MakepkgError;
 
@@ -49,13 +51,14 @@ pub struct SrcInfo {
 /// Why no [`SrcInfo`] could be produced.
 #[derive(Debug, thiserror::Error)]
 pub enum SrcInfoError {
-    /// The file could not be read.
+    /// The file could not be read, or is not a regular file inside the checkout (a symbolic
+    /// link, a FIFO, a device), or is larger than [`crate::MAX_SRCINFO_BYTES`].
     #[error("{}: {source}", path.display())]
     Read {
         /// The `.SRCINFO` file.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// What is wrong; never the file's content.
+        source: UntrustedError,
     },
     /// The file is not UTF-8 text.
     #[error("{}: not UTF-8 text", path.display())]
@@ -84,6 +87,83 @@ pub enum SrcInfoError {
     /// `makepkg --printsrcinfo` failed.
     #[error(transparent)]
     Makepkg(#[from] MakepkgError),
+}
+
+/// Checks what the build list and the build take from the file: the pkgbase and every pkgname
+/// must be valid package names (they become paths and arguments), the version must be
+/// `[epoch:]pkgver-pkgrel` as makepkg allows it. The error names the line, never its value.
+pub(crate) fn validate(info: &SrcInfo, text: &str, origin: &Path) -> Result<(), SrcInfoError> {
+    let invalid = |key: &str, value: &str, reason: &str| SrcInfoError::Invalid {
+        path: origin.to_path_buf(),
+        line: line_of(text, key, value),
+        reason: reason.to_owned(),
+    };
+    if PkgName::new(&info.pkgbase).is_err() {
+        return Err(invalid(
+            "pkgbase",
+            &info.pkgbase,
+            "pkgbase is not a valid package name",
+        ));
+    }
+    for name in &info.pkgnames {
+        if PkgName::new(name).is_err() {
+            return Err(invalid(
+                "pkgname",
+                name,
+                "pkgname is not a valid package name",
+            ));
+        }
+    }
+    if !is_valid_version(&info.version) {
+        return Err(SrcInfoError::Invalid {
+            path: origin.to_path_buf(),
+            line: 0,
+            reason: "epoch, pkgver and pkgrel do not form a valid version".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The 1-based number of the first line `key = value` (0 when none is found, e.g. for
+/// output that alpm-srcinfo normalised).
+fn line_of(text: &str, key: &str, value: &str) -> usize {
+    text.lines()
+        .position(|line| {
+            line.trim()
+                .split_once('=')
+                .is_some_and(|(k, v)| k.trim() == key && v.trim() == value)
+        })
+        .map_or(0, |index| index + 1)
+}
+
+/// `[epoch:]pkgver-pkgrel` as makepkg allows it: a numeric epoch; a pkgver of printable
+/// ASCII without `:`, `/`, `-` or blanks; a pkgrel of digits with at most one dot.
+pub(crate) fn is_valid_version(version: &str) -> bool {
+    let rest = match version.split_once(':') {
+        Some((epoch, rest)) => {
+            if epoch.is_empty() || !epoch.bytes().all(|b| b.is_ascii_digit()) {
+                return false;
+            }
+            rest
+        }
+        None => version,
+    };
+    let Some((pkgver, pkgrel)) = rest.rsplit_once('-') else {
+        return false;
+    };
+    let pkgrel_ok = match pkgrel.split_once('.') {
+        Some((major, minor)) => is_digits(major) && is_digits(minor),
+        None => is_digits(pkgrel),
+    };
+    !pkgver.is_empty()
+        && pkgver
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b':' | b'/' | b'-'))
+        && pkgrel_ok
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Which architecture to merge for, given the pkgbase's `arch` list.

@@ -107,18 +107,26 @@ pub enum LineProblem {
     /// The line does not have four fields.
     #[error("expected 4 fields `pkgbase version tag commit`, found {0}")]
     FieldCount(usize),
-    /// The first field is not a valid package name.
-    #[error("invalid pkgbase {0:?}")]
-    InvalidPkgbase(String),
+    /// The first field is not a valid package name. The field is not quoted: a state file
+    /// comes from someone else's repository, and nothing of its content is echoed.
+    #[error("the first field is not a valid pkgbase")]
+    InvalidPkgbase,
     /// The first field differs from the file name.
-    #[error("pkgbase {0:?} does not match the file name")]
-    NameMismatch(String),
+    #[error("the pkgbase field does not match the file name")]
+    NameMismatch,
     /// The version is not `[epoch:]pkgver-pkgrel`.
-    #[error("invalid version {0:?} (expected [epoch:]pkgver-pkgrel)")]
-    InvalidVersion(String),
+    #[error("the version field is not [epoch:]pkgver-pkgrel")]
+    InvalidVersion,
     /// The commit is not 40 lowercase hex digits.
-    #[error("commit {0:?} is not a 40-digit lowercase hex sha1")]
-    InvalidCommit(String),
+    #[error("the commit field is not a 40-digit lowercase hex sha1")]
+    InvalidCommit,
+    /// The file, or its directory, is a symbolic link: it may point anywhere on this host,
+    /// so it is not followed.
+    #[error("a symbolic link, expected a regular file inside the checkout")]
+    Symlink,
+    /// A FIFO, device or socket where a state file was expected.
+    #[error("{0}, expected a regular file")]
+    NotRegularFile(&'static str),
 }
 
 /// A path from the checkout with control characters shown as `?`: file names come from git,

@@ -139,17 +139,17 @@ fn malformed_files_are_errors_naming_the_file() {
         (
             "extra-x86_64/python",
             "python 3.12.4-1 3.12.4-1 deadbeef\n".to_owned(),
-            LineProblem::InvalidCommit("deadbeef".to_owned()),
+            LineProblem::InvalidCommit,
         ),
         (
             "extra-any/python",
             line("python3", "3.12.4-1"),
-            LineProblem::NameMismatch("python3".to_owned()),
+            LineProblem::NameMismatch,
         ),
         (
             "extra-x86_64/python",
             format!("python 3.12.4 3.12.4 {SHA}\n"),
-            LineProblem::InvalidVersion("3.12.4".to_owned()),
+            LineProblem::InvalidVersion,
         ),
         (
             "extra-x86_64/.python",
@@ -340,4 +340,102 @@ fn reads_a_synced_checkout() {
     assert_eq!(state.len(), 3);
     assert_eq!(state.inconsistencies().len(), 1);
     assert_eq!(state.inconsistencies()[0].pkgbase(), &name("zlib"));
+}
+
+/// The state repository is someone else's git repository: a state file that is a symbolic
+/// link to a secret on this host must not be followed, and the error must not quote it.
+#[test]
+fn a_state_file_linked_to_a_secret_is_refused_without_echoing_it() {
+    let secret = tempfile::tempdir().unwrap();
+    let secret_file = secret.path().join("secret");
+    std::fs::write(&secret_file, "db_password=hunter2 1-1 1-1 x\n").unwrap();
+    let dir = tree(&[("core-x86_64/zlib", &line("zlib", "1.3-1"))]);
+    std::os::unix::fs::symlink(&secret_file, dir.path().join("core-x86_64/secret")).unwrap();
+    let error = core_extra(dir.path()).unwrap_err();
+    let text = error.to_string();
+    assert!(
+        matches!(
+            &error,
+            StateError::Malformed { file, problem: LineProblem::Symlink }
+                if file == Path::new("core-x86_64/secret")
+        ),
+        "{error:?}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+}
+
+/// A bad field of a regular state file is named, not quoted.
+#[test]
+fn a_bad_field_is_not_quoted() {
+    let (_, problem, text) = malformed(
+        "extra-x86_64/python",
+        &format!("db_password=hunter2 1-1 1-1 {SHA}\n"),
+    );
+    assert_eq!(problem, LineProblem::InvalidPkgbase);
+    assert!(!text.contains("hunter2"), "{text}");
+}
+
+/// A directory that is a symbolic link (`extra-x86_64 -> elsewhere`) is not listed.
+#[test]
+fn a_linked_state_directory_is_refused() {
+    let elsewhere = tree(&[("python", &line("python", "3.12.4-1"))]);
+    let dir = tree(&[("core-x86_64/zlib", &line("zlib", "1.3-1"))]);
+    std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("extra-x86_64")).unwrap();
+    let error = core_extra(dir.path()).unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            StateError::Malformed { file, problem: LineProblem::Symlink }
+                if file == Path::new("extra-x86_64")
+        ),
+        "{error:?}"
+    );
+}
+
+/// A FIFO (directly, or through a link) must give an error, not block the reader forever.
+/// The read runs on a thread so that a regression fails after a minute instead of hanging.
+#[test]
+fn a_fifo_or_a_link_to_one_is_refused_without_blocking() {
+    let outside = tempfile::tempdir().unwrap();
+    let outside_fifo = outside.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&outside_fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for linked in [false, true] {
+        let dir = tree(&[("core-x86_64/zlib", &line("zlib", "1.3-1"))]);
+        let fifo = dir.path().join("core-x86_64/python");
+        if linked {
+            std::os::unix::fs::symlink(&outside_fifo, &fifo).unwrap();
+        } else {
+            assert!(
+                std::process::Command::new("mkfifo")
+                    .arg(&fifo)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+        let root = dir.path().to_owned();
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = send.send(core_extra(&root).map(|_| ()));
+        });
+        let result = receive
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("reading the state blocked on a FIFO");
+        let error = result.unwrap_err();
+        let expected = if linked {
+            LineProblem::Symlink
+        } else {
+            LineProblem::NotRegularFile("a FIFO")
+        };
+        assert!(
+            matches!(&error, StateError::Malformed { problem, .. } if *problem == expected),
+            "{error:?}"
+        );
+    }
 }
