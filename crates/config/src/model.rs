@@ -166,6 +166,10 @@ pub struct Upload {
     pub local_dir: PathBuf,
     /// Where each repository's packages are published (`core` -> `core-testing`).
     pub repo_map: BTreeMap<String, String>,
+    /// `port_repo`: the port's own repository (one of `[target] port_repos`) that AUR and
+    /// local entries are published to, instead of the testing repository of the list's
+    /// `repo`: x86_64 has no such packages, so they have no place in its repositories.
+    pub port_repo: Option<String>,
 }
 
 /// Toolchain packages left to `bootstrap-toolchain`.
@@ -481,6 +485,7 @@ struct RawUpload {
     bucket: Option<String>,
     local_dir: Option<PathBuf>,
     repo_map: Option<BTreeMap<String, String>>,
+    port_repo: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -591,6 +596,16 @@ impl RawConfig {
                     format!("{repo} is also in repos: a port repository is the port's own"),
                 ));
             }
+        }
+        if let Some(port_repo) = &self.upload.port_repo
+            && !port_repos.contains(port_repo)
+        {
+            return Err(invalid(
+                "upload.port_repo",
+                format!(
+                    "{port_repo} is not one of [target] port_repos: the next run would not see what was published there"
+                ),
+            ));
         }
         let sources = Sources {
             packaging_url: self.sources.packaging_url.unwrap_or_else(|| {
@@ -710,6 +725,7 @@ impl RawConfig {
                     None => workdir.join("repo"),
                 },
                 repo_map,
+                port_repo: self.upload.port_repo,
             },
             bootstrap: Bootstrap {
                 only: self.bootstrap.only.unwrap_or_else(|| {

@@ -42,6 +42,7 @@ enum Backend {
 pub struct Uploader {
     arch: String,
     repo_map: BTreeMap<String, String>,
+    port_repo: Option<String>,
     backend: Backend,
     sudo: String,
 }
@@ -63,6 +64,7 @@ impl Uploader {
         Uploader {
             arch: config.arch.clone(),
             repo_map: upload.repo_map.clone(),
+            port_repo: upload.port_repo.clone(),
             backend,
             sudo: config.tools.sudo.clone(),
         }
@@ -79,9 +81,24 @@ impl Uploader {
         cmd.through_sudo(&self.sudo)
     }
 
-    /// Where packages of build-list repository `repo` are published (`core-testing`).
-    pub fn target_repo(&self, repo: &str) -> Result<&str, UploadError> {
-        target_repo(repo, &self.repo_map)
+    /// Where packages of build-list repository `repo` are published (`core-testing`); the
+    /// port repository (from [`Uploader::publish_repo`]) is published to as it is.
+    pub fn target_repo<'a>(&'a self, repo: &'a str) -> Result<&'a str, UploadError> {
+        match &self.port_repo {
+            Some(port) if port == repo => Ok(repo),
+            _ => target_repo(repo, &self.repo_map),
+        }
+    }
+
+    /// The repository an entry of build-list repository `repo` is handed to
+    /// [`Uploader::upload`] as: `[upload] port_repo` for packages x86_64 does not have (AUR
+    /// and local entries, `port_package`), else `repo` itself, mapped to its testing
+    /// repository on upload.
+    pub fn publish_repo<'a>(&'a self, repo: &'a str, port_package: bool) -> &'a str {
+        match &self.port_repo {
+            Some(port) if port_package => port,
+            _ => repo,
+        }
     }
 
     /// The local backend's directory for published repository `target`,

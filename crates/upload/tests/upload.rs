@@ -359,3 +359,51 @@ async fn a_real_build_by_the_fake_makechrootpkg_is_published_by_real_repo_add() 
         [cache.join(built[0].file_name().unwrap())]
     );
 }
+
+/// AUR and local entries go to `[upload] port_repo` as it is (x86_64 has no testing
+/// repository for them); official entries still go to their testing repository.
+#[tokio::test]
+async fn port_packages_are_published_to_the_port_repository() {
+    let base = tempfile::tempdir().unwrap();
+    let b = base.path();
+    let config = config(
+        b,
+        "[target]\nport_repos = [\"forge\"]\n\
+         [upload]\nbackend = \"local\"\nlocal_dir = \"repo\"\nport_repo = \"forge\"\n",
+    );
+    let uploader = Uploader::from_config(&config);
+    assert_eq!(uploader.publish_repo("extra", true), "forge");
+    assert_eq!(uploader.publish_repo("extra", false), "extra");
+    let board = vec![package(b, "uboot-board", "2024.10-1")];
+    let repo = uploader.publish_repo("extra", true);
+    assert_eq!(uploader.upload(&board, repo).await.unwrap(), "forge");
+    let zlib = vec![package(b, "zlib", "1:1.3.1-2")];
+    let repo = uploader.publish_repo("core", false);
+    assert_eq!(uploader.upload(&zlib, repo).await.unwrap(), "core-testing");
+    let forge = uploader.local_repo_dir("forge").unwrap();
+    assert_eq!(
+        db_entries(&forge.join("forge.db.tar.gz")),
+        ["uboot-board-2024.10-1"]
+    );
+    let testing = uploader.local_repo_dir("core-testing").unwrap();
+    assert_eq!(
+        db_entries(&testing.join("core-testing.db.tar.gz")),
+        ["zlib-1:1.3.1-2"]
+    );
+}
+
+#[test]
+fn the_port_repository_must_be_one_the_target_reads() {
+    let base = tempfile::tempdir().unwrap();
+    let err = Config::from_toml(
+        "[upload]\nport_repo = \"forge\"\n",
+        Path::new("test.toml"),
+        base.path(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("upload.port_repo") && err.contains("forge is not one of [target] port_repos"),
+        "{err}"
+    );
+}
