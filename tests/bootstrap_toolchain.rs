@@ -678,3 +678,78 @@ fn relative_chroot_and_cache_are_made_absolute() {
     );
     assert!(s.path("other-chroot/root").is_dir() && !s.path("chroot").exists());
 }
+
+// --- the lock's --wait, --help, closed pipes ------------------------------------------------
+
+/// `--wait` queues behind the run holding the work directory's lock: it says whom it waits
+/// for, starts nothing while the lock is held, and runs once the holder lets go.
+#[test]
+fn wait_queues_behind_the_holder_of_the_lock() {
+    let s = Session::new(&["binutils"], &["valgrind"]);
+    let lock_path = s.path("build-state/build.lock");
+    std::fs::create_dir_all(s.path("build-state")).unwrap();
+    let holder = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(&lock_path)
+        .unwrap();
+    holder.try_lock().unwrap();
+    std::fs::write(&lock_path, "build-packages pid 1").unwrap();
+
+    let stderr_path = s.path("bt-stderr.txt");
+    let args = ["--wait", "--no-upload"];
+    let child = s
+        .command()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    wait_until("the run to say whom it waits for", || {
+        std::fs::read_to_string(&stderr_path)
+            .unwrap()
+            .contains("waiting for the work directory's lock (build-packages pid 1)")
+            .then_some(())
+    });
+    assert_eq!(s.calls(), Vec::<String>::new(), "nothing ran while waiting");
+
+    drop(holder);
+    finish(child, &args).exits(0);
+    assert_eq!(s.started(), ["binutils", "valgrind"]);
+    assert!(s.lock_is_free(), "released at the end");
+}
+
+/// The exit codes are documented where a cron job's author looks: at the end of `--help`.
+#[test]
+fn help_ends_with_the_exit_codes() {
+    let s = Session::new(&["binutils"], &["valgrind"]);
+    let run = s.bt(&["--help"]).exits(0);
+    assert!(
+        run.stdout
+            .trim_end()
+            .ends_with(archport_cli::exit_codes::BOOTSTRAP_TOOLCHAIN),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("--wait"), "{}", run.stdout);
+}
+
+/// A reader that went away (`bootstrap-toolchain --dry-run | head -0`) is no crash: the run
+/// ends with its own exit code instead of panicking on the closed pipe.
+#[test]
+fn a_closed_stdout_is_no_panic() {
+    let s = Session::new(&["binutils"], &["valgrind"]);
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = s
+        .command()
+        .arg("--dry-run")
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
