@@ -753,3 +753,41 @@ fn a_closed_stdout_is_no_panic() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// When removing the working copy an earlier run left fails, the error quotes what the tool
+/// said on stderr, not only its exit status.
+#[test]
+fn a_failed_copy_removal_quotes_the_tools_stderr() {
+    let s = Session::new(&["binutils"], &["valgrind"]);
+    std::fs::create_dir_all(s.path("chroot/archport-bootstrap")).unwrap();
+    // An rm that refuses the copy (as a read-only or busy file system would) and runs the
+    // real one for everything else.
+    let bin = s.path("failing-rm");
+    std::fs::create_dir_all(&bin).unwrap();
+    let rm = bin.join("rm");
+    std::fs::write(
+        &rm,
+        "#!/bin/sh\ncase \"$*\" in\n  *archport-bootstrap*)\n    \
+         echo \"rm: cannot remove 'archport-bootstrap': Read-only file system\" >&2\n    \
+         exit 1 ;;\nesac\nexec /bin/rm \"$@\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&rm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let args = ["--no-upload"];
+    let output = s.command().env("PATH", path).args(args).output().unwrap();
+    let run = Run::from_output("bootstrap-toolchain", &args, output).exits(1);
+    assert!(
+        run.stderr.contains(
+            "rm exited with status 1: rm: cannot remove 'archport-bootstrap': Read-only file system"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.started(), Vec::<String>::new());
+}
