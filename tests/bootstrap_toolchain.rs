@@ -791,3 +791,37 @@ fn a_failed_copy_removal_quotes_the_tools_stderr() {
     );
     assert_eq!(s.started(), Vec::<String>::new());
 }
+
+/// `makepkg --printsrcinfo` on a checkout is bounded by `[limits] printsrcinfo_secs`: a
+/// PKGBUILD that hangs costs its package an error naming it, not the run its life.
+#[test]
+fn a_hanging_printsrcinfo_is_cut_off_at_the_configured_limit() {
+    let s = Session::new(&["glibc"], &["valgrind"]);
+    s.check_out_by_hand("glibc", None);
+    // Without a checked-in .SRCINFO, makepkg --printsrcinfo makes one.
+    std::fs::remove_file(s.path("pkgbuilds/glibc/.SRCINFO")).unwrap();
+    // The stand-in runs as the build user: its directory must be theirs to enter.
+    let bin = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let makepkg = bin.path().join("makepkg");
+    std::fs::write(&makepkg, "#!/bin/sh\nexec sleep 60\n").unwrap();
+    std::fs::set_permissions(&makepkg, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = std::fs::read_to_string(s.env.config()).unwrap().replace(
+        "[tools]\n",
+        &format!("[tools]\nmakepkg = \"{}\"\n", makepkg.display()),
+    );
+    std::fs::write(
+        s.env.config(),
+        format!("{config}\n[limits]\nprintsrcinfo_secs = 1\n"),
+    )
+    .unwrap();
+    let run = s.bt(&["--dry-run"]).exits(1);
+    assert!(
+        run.stderr
+            .contains("makepkg --printsrcinfo did not finish within 1 s (killed)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("glibc"), "{}", run.stderr);
+}
