@@ -678,3 +678,150 @@ fn relative_chroot_and_cache_are_made_absolute() {
     );
     assert!(s.path("other-chroot/root").is_dir() && !s.path("chroot").exists());
 }
+
+// --- the lock's --wait, --help, closed pipes ------------------------------------------------
+
+/// `--wait` queues behind the run holding the work directory's lock: it says whom it waits
+/// for, starts nothing while the lock is held, and runs once the holder lets go.
+#[test]
+fn wait_queues_behind_the_holder_of_the_lock() {
+    let s = Session::new(&["binutils"], &["valgrind"]);
+    let lock_path = s.path("build-state/build.lock");
+    std::fs::create_dir_all(s.path("build-state")).unwrap();
+    let holder = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(&lock_path)
+        .unwrap();
+    holder.try_lock().unwrap();
+    std::fs::write(&lock_path, "build-packages pid 1").unwrap();
+
+    let stderr_path = s.path("bt-stderr.txt");
+    let args = ["--wait", "--no-upload"];
+    let child = s
+        .command()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    wait_until("the run to say whom it waits for", || {
+        std::fs::read_to_string(&stderr_path)
+            .unwrap()
+            .contains("waiting for the work directory's lock (build-packages pid 1)")
+            .then_some(())
+    });
+    assert_eq!(s.calls(), Vec::<String>::new(), "nothing ran while waiting");
+
+    drop(holder);
+    finish(child, &args).exits(0);
+    assert_eq!(s.started(), ["binutils", "valgrind"]);
+    assert!(s.lock_is_free(), "released at the end");
+}
+
+/// The exit codes are documented where a cron job's author looks: at the end of `--help`.
+#[test]
+fn help_ends_with_the_exit_codes() {
+    let s = Session::new(&["binutils"], &["valgrind"]);
+    let run = s.bt(&["--help"]).exits(0);
+    assert!(
+        run.stdout
+            .trim_end()
+            .ends_with(archport_cli::exit_codes::BOOTSTRAP_TOOLCHAIN),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("--wait"), "{}", run.stdout);
+}
+
+/// A reader that went away (`bootstrap-toolchain --dry-run | head -0`) is no crash: the run
+/// ends with its own exit code instead of panicking on the closed pipe.
+#[test]
+fn a_closed_stdout_is_no_panic() {
+    let s = Session::new(&["binutils"], &["valgrind"]);
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = s
+        .command()
+        .arg("--dry-run")
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// When removing the working copy an earlier run left fails, the error quotes what the tool
+/// said on stderr, not only its exit status.
+#[test]
+fn a_failed_copy_removal_quotes_the_tools_stderr() {
+    let s = Session::new(&["binutils"], &["valgrind"]);
+    std::fs::create_dir_all(s.path("chroot/archport-bootstrap")).unwrap();
+    // An rm that refuses the copy (as a read-only or busy file system would) and runs the
+    // real one for everything else.
+    let bin = s.path("failing-rm");
+    std::fs::create_dir_all(&bin).unwrap();
+    let rm = bin.join("rm");
+    std::fs::write(
+        &rm,
+        "#!/bin/sh\ncase \"$*\" in\n  *archport-bootstrap*)\n    \
+         echo \"rm: cannot remove 'archport-bootstrap': Read-only file system\" >&2\n    \
+         exit 1 ;;\nesac\nexec /bin/rm \"$@\"\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&rm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let args = ["--no-upload"];
+    let output = s.command().env("PATH", path).args(args).output().unwrap();
+    let run = Run::from_output("bootstrap-toolchain", &args, output).exits(1);
+    assert!(
+        run.stderr.contains(
+            "rm exited with status 1: rm: cannot remove 'archport-bootstrap': Read-only file system"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.started(), Vec::<String>::new());
+}
+
+/// `makepkg --printsrcinfo` on a checkout is bounded by `[limits] printsrcinfo_secs`: a
+/// PKGBUILD that hangs costs its package an error naming it, not the run its life.
+#[test]
+fn a_hanging_printsrcinfo_is_cut_off_at_the_configured_limit() {
+    let s = Session::new(&["glibc"], &["valgrind"]);
+    s.check_out_by_hand("glibc", None);
+    // Without a checked-in .SRCINFO, makepkg --printsrcinfo makes one.
+    std::fs::remove_file(s.path("pkgbuilds/glibc/.SRCINFO")).unwrap();
+    // The stand-in runs as the build user: its directory must be theirs to enter.
+    let bin = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let makepkg = bin.path().join("makepkg");
+    std::fs::write(&makepkg, "#!/bin/sh\nexec sleep 60\n").unwrap();
+    std::fs::set_permissions(&makepkg, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = std::fs::read_to_string(s.env.config()).unwrap().replace(
+        "[tools]\n",
+        &format!("[tools]\nmakepkg = \"{}\"\n", makepkg.display()),
+    );
+    std::fs::write(
+        s.env.config(),
+        format!("{config}\n[limits]\nprintsrcinfo_secs = 1\n"),
+    )
+    .unwrap();
+    let run = s.bt(&["--dry-run"]).exits(1);
+    assert!(
+        run.stderr
+            .contains("makepkg --printsrcinfo did not finish within 1 s (killed)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("glibc"), "{}", run.stderr);
+}

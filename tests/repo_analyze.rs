@@ -808,3 +808,61 @@ fn realdata_world_reports_the_generated_differences() {
         assert_eq!(names(&report, key), Vec::<String>::new(), "{key}");
     }
 }
+
+/// Holds `{workdir}/build-state/build.lock` the way another tool's run does: the OS lock,
+/// and the holder's name in the file.
+fn hold_lock(env: &Env, holder: &str) -> std::fs::File {
+    let dir = env.path().join("build-state");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("build.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    file.try_lock().unwrap();
+    std::fs::write(&path, holder).unwrap();
+    file
+}
+
+/// repo-analyze refreshes cache/ and state/, which a running build or generate-build-list
+/// reads: while another tool holds the work directory's lock, it refuses naming that tool,
+/// with --wait it runs once the lock is free, and --offline (which writes nothing) runs
+/// regardless.
+#[test]
+fn another_tools_lock_refuses_the_run_naming_it() {
+    let env = health_env();
+    let online = success(&run(&env, &[]));
+    let holder = hold_lock(&env, "build-packages pid 4242");
+    env.world.server().take_requests();
+
+    let line = failure(&run(&env, &[]), 1);
+    assert!(line.contains("build-packages pid 4242"), "{line}");
+    assert!(line.contains("build-state/build.lock"), "{line}");
+    assert_eq!(env.world.server().requests(), [], "nothing fetched");
+
+    assert_eq!(success(&run(&env, &["--offline"])), online);
+
+    let mut waiting = std::process::Command::new(env!("CARGO_BIN_EXE_repo-analyze"));
+    let stderr_path = env.path().join("waiting-stderr.txt");
+    let child = waiting
+        .current_dir(env.path())
+        .env_remove("ARCHPORT_CONFIG")
+        .env("NO_COLOR", "1")
+        .arg("--wait")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    common::wait_until("repo-analyze to say whom it waits for", || {
+        std::fs::read_to_string(&stderr_path)
+            .unwrap()
+            .contains("lock (build-packages pid 4242)")
+            .then_some(())
+    });
+    drop(holder);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), online);
+}

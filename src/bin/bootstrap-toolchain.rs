@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use archport_bootstrap::{Options, run};
-use archport_cli::{CommonArgs, EXIT_ERROR, EXIT_OK, UsageError};
+use archport_cli::{
+    CommonArgs, EXIT_ERROR, EXIT_OK, LockArgs, UsageError, print_stderr, print_stdout,
+    println_stderr, println_stdout,
+};
 use archport_config::Config;
 use archport_config::Overrides;
 use archport_preflight::RunKind;
@@ -15,14 +18,19 @@ use clap::Parser;
 /// of the config; pkgbuilds/gcc and pkgbuilds/glibc must be checked out by hand, the others
 /// are fetched at the state repository's version when missing. One run per work directory
 /// (build-state/build.lock, shared with build-packages); a failed or interrupted run resumes with --continue.
-///
-/// Exit codes: 0 every step built; 1 a step failed (or an error); 2 usage; 130/143
-/// interrupted by SIGINT/SIGTERM.
 #[derive(Parser, Debug)]
-#[command(name = "bootstrap-toolchain", version, max_term_width = 100)]
+#[command(
+    name = "bootstrap-toolchain",
+    version,
+    max_term_width = 100,
+    after_help = archport_cli::exit_codes::BOOTSTRAP_TOOLCHAIN
+)]
 struct Cli {
     #[command(flatten)]
     common: CommonArgs,
+
+    #[command(flatten)]
+    lock: LockArgs,
 
     /// Print every command in order and touch nothing (no lock, no record, no logs)
     #[arg(long)]
@@ -71,6 +79,7 @@ fn main() -> ExitCode {
             start_from: cli.start_from.clone(),
             continue_run: cli.continue_run,
             no_upload: cli.no_upload,
+            wait: cli.lock.wait,
             quiet: cli.common.quiet,
             command_line: archport_cli::command_line(std::env::args_os()),
         };
@@ -84,8 +93,8 @@ fn main() -> ExitCode {
         if cli.check {
             let options = archport_preflight::Options::new(RunKind::BootstrapToolchain, &config);
             let report = runtime.block_on(archport_preflight::check(&config, &options));
-            print!("{report}");
-            eprintln!("{}", report.verdict("bootstrap-toolchain --check"));
+            print_stdout(&report.to_string());
+            println_stderr(&report.verdict("bootstrap-toolchain --check"));
             return Ok(if report.is_ok() { EXIT_OK } else { EXIT_ERROR });
         }
         if cli.status {
@@ -97,10 +106,10 @@ fn main() -> ExitCode {
             Err(e) => return Err(e.into()),
         };
         if let Some(text) = &summary.dry_run {
-            print!("{text}");
+            print_stdout(text);
             return Ok(EXIT_OK);
         }
-        eprint!("{}", summary.render());
+        print_stderr(&summary.render());
         Ok(summary.exit_code())
     })
 }
@@ -121,16 +130,16 @@ async fn status(config: &Config, json: bool, html: Option<&Path>) -> anyhow::Res
         if !archport_bootstrap::status::write_page(config, file).await? {
             return Err(no_run());
         }
-        eprintln!("wrote {}", file.display());
+        println_stderr(&format!("wrote {}", file.display()));
         return Ok(EXIT_OK);
     }
     let status = archport_bootstrap::status::current(config)
         .await?
         .ok_or_else(no_run)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&status)?);
+        println_stdout(&serde_json::to_string_pretty(&status)?);
     } else {
-        print!("{}", archport_bootstrap::status::render_text(&status));
+        print_stdout(&archport_bootstrap::status::render_text(&status));
     }
     Ok(EXIT_OK)
 }

@@ -7,13 +7,16 @@ use std::process::ExitCode;
 use anyhow::Context;
 use archport_analyze::{Inputs, Section, analyze, render_human};
 use archport_blacklist::Blacklist;
-use archport_cli::{CommonArgs, EXIT_OK};
+use archport_cli::{CommonArgs, EXIT_OK, LockArgs};
 use archport_config::Overrides;
 use clap::Parser;
 
 /// Report what is wrong with the port's repositories compared to x86_64 Arch Linux.
 ///
-/// Findings are not errors: the exit code is 0 whenever the analysis ran.
+/// Findings are not errors: the exit code is 0 whenever the analysis ran. The run refreshes
+/// the work directory's cache/ and state/, so it takes the work directory's lock
+/// (build-state/build.lock) like the other tools, except with --offline, which writes nothing
+/// there.
 #[derive(Parser, Debug)]
 // The name is the binary's, not the package's: usage lines and completion scripts use it.
 #[command(
@@ -25,6 +28,9 @@ use clap::Parser;
 struct Cli {
     #[command(flatten)]
     common: CommonArgs,
+
+    #[command(flatten)]
+    lock: LockArgs,
 
     /// Blacklist file applied to the missing sections [default: blacklist.txt when present]
     #[arg(long, value_name = "FILE", conflicts_with = "no_blacklist")]
@@ -151,6 +157,22 @@ fn main() -> ExitCode {
         let options = archport_snapshot::Options {
             offline: cli.offline,
             target_urls: cli.arm_urls.clone(),
+        };
+        // Loading refreshes cache/ and state/, which generate-build-list and the builds read
+        // and rewrite: one writer at a time. Offline, nothing is written, so nothing waits.
+        let _lock = if cli.offline {
+            None
+        } else {
+            let path = config.workdir().lock_file();
+            Some(if cli.lock.wait {
+                archport_runner::RunLock::acquire_waiting(&path, "repo-analyze", &mut |holder| {
+                    archport_cli::println_stderr(&format!(
+                        "Waiting for the work directory's lock ({holder})..."
+                    ));
+                })?
+            } else {
+                archport_runner::RunLock::acquire(&path, "repo-analyze")?
+            })
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()

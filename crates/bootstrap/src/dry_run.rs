@@ -90,6 +90,10 @@ pub fn plan_text(
         }
     }
     if let Some(cmd) = commands.devtools().root_chroot_cmd() {
+        // The real run creates the chroot directory first (create_root_chroot).
+        if let Some(mkdir) = commands.devtools().chroot_dir_cmd() {
+            let _ = writeln!(out, "{mkdir}");
+        }
         let _ = writeln!(out, "{cmd}");
     }
     let uploader = Uploader::from_config(config);

@@ -13,6 +13,9 @@ pub struct Options {
     pub no_upload: bool,
     /// `-q`: only warnings and failures on the console.
     pub quiet: bool,
+    /// `--wait`: when another run holds the work directory's lock, wait for it to end
+    /// instead of failing, so a cron job queues behind the run before it.
+    pub wait: bool,
     /// The command line, kept in the step record.
     pub command_line: String,
 }

@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use archport_chroot::{Cancel, run as run_cmd};
+use archport_chroot::Cancel;
 use archport_config::Config;
 use archport_runner::{
-    Console, Outcome, Processes, RunLock, Signals, copies_not_in_use, create_root_chroot,
-    exit_text, format_duration, logs, tool_name,
+    Console, Outcome, Processes, RunLock, Signals, Spawn as _, copies_not_in_use,
+    create_root_chroot, failure_text, format_duration, logs,
 };
 use archport_triage::classify_failure;
 use archport_upload::Uploader;
@@ -53,15 +53,27 @@ async fn execute(
     console: &Console,
 ) -> Result<Summary, BootstrapError> {
     let workdir = &config.paths.workdir;
+    std::fs::create_dir_all(workdir).map_err(BootstrapError::io(workdir))?;
+    // build-packages uses the same root chroot and cache: never both at once. The lock is
+    // taken before the signal handlers are installed so that a SIGINT while `--wait` blocks
+    // ends the process at once (nothing is written yet, and the kernel drops a dead
+    // process's flock); blocking this worker is fine, the runtime has another one.
+    let path = config.workdir().lock_file();
+    let lock = if options.wait {
+        RunLock::acquire_waiting(&path, "bootstrap-toolchain", &mut |holder| {
+            console.note(&format!(
+                "waiting for the work directory's lock ({holder})..."
+            ));
+        })?
+    } else {
+        RunLock::acquire(&path, "bootstrap-toolchain")?
+    };
     let cancel = Cancel::new();
-    // Listening before the lock is taken: from then on a signal can only end the run
-    // through the paths that release it.
+    // Listening before anything is written: from then on a signal can only end the run
+    // through the paths that save the record.
     let mut signals =
         Signals::watch(cancel.clone()).map_err(BootstrapError::io("signal handlers"))?;
-    std::fs::create_dir_all(workdir).map_err(BootstrapError::io(workdir))?;
     let started = now();
-    // build-packages uses the same root chroot and cache: never both at once.
-    let lock = RunLock::acquire(&config.workdir().lock_file(), "bootstrap-toolchain")?;
     let Prepared {
         mut record,
         first,
@@ -264,9 +276,9 @@ async fn prepare_chroot(
         )?;
         console.note("removing the working copy an earlier run left");
         for cmd in commands.remove_copy() {
-            let problem = match run_cmd(&cmd, log, &quiet).await {
-                Ok(status) if status.success() => continue,
-                Ok(status) => format!("{} {}", tool_name(&cmd), exit_text(status)),
+            let problem = match Processes.run_captured(&cmd, log, &quiet).await {
+                Ok(finished) if finished.status.success() => continue,
+                Ok(finished) => failure_text(&cmd, &finished),
                 Err(e) => e.to_string(),
             };
             return Err(BootstrapError::Chroot(format!(

@@ -8,6 +8,7 @@
 //! carrying local changes over).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use archport_config::Config;
 use archport_pkgsrc::{FetchMode, FetchRequest, Makepkg, fetch, packaging_url, read_srcinfo};
@@ -155,6 +156,7 @@ pub fn read_package(
     let makepkg = Makepkg {
         program: config.tools.makepkg.clone().into(),
         run_as: as_root.then(|| config.tools.build_user.clone()),
+        timeout: Duration::from_secs(config.limits.printsrcinfo_secs),
         ..Makepkg::default()
     };
     let problem = |problem: String| BootstrapError::Checkout {

@@ -130,22 +130,32 @@ impl Cmd {
     }
 
     /// A `tokio` command with the program, arguments, working directory and environment
-    /// (standard streams left for the caller).
+    /// (standard streams left for the caller), ending with the run like [`Cmd::to_std`]'s.
     pub fn to_tokio(&self) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(&self.program);
-        command.args(&self.args);
-        if let Some(dir) = &self.cwd {
-            command.current_dir(dir);
-        }
-        command.envs(self.env.iter().map(|(k, v)| (k, v)));
-        if let Some(path) = self.path_value() {
-            command.env("PATH", path);
-        }
-        command
+        tokio::process::Command::from(self.to_std())
     }
 
     /// The same as [`Cmd::to_tokio`], for blocking callers.
+    ///
+    /// The child gets SIGKILL when the run that started it dies, however it dies (issue 11
+    /// §8: after `kill -9` of build-packages, an orphaned repo-add kept publishing beside
+    /// the resumed run). See [`end_with_the_parent`] for what that covers.
     pub fn to_std(&self) -> std::process::Command {
+        let mut command = self.plain_command();
+        end_with_the_parent(&mut command);
+        command
+    }
+
+    /// The command for [`crate::run`], which starts it as the leader of a process group of
+    /// its own and stops that whole group when cancelled. It gets no parent-death signal:
+    /// the signal would reach the leader alone (makechrootpkg), leaving the container it
+    /// started building without it. A build a killed run left running is found instead by
+    /// the in-use check on working copies (issue 11 §9), which refuses to remove its copy.
+    pub(crate) fn to_tokio_group_leader(&self) -> tokio::process::Command {
+        tokio::process::Command::from(self.plain_command())
+    }
+
+    fn plain_command(&self) -> std::process::Command {
         let mut command = std::process::Command::new(&self.program);
         command.args(&self.args);
         if let Some(dir) = &self.cwd {
@@ -156,6 +166,39 @@ impl Cmd {
             command.env("PATH", path);
         }
         command
+    }
+}
+
+/// Sets the child's parent-death signal to SIGKILL (`PR_SET_PDEATHSIG`) before it execs.
+///
+/// The kernel sends it when the *thread* that forked the child exits, not the process.
+/// That is the run's lifetime here: tokio's runtime spawns on its worker threads, which
+/// live as long as the runtime (no `block_in_place` in this workspace, which could retire
+/// one), and the blocking callers (`spawn_blocking` running `output()`) wait on their child
+/// in the thread that forked it, so that thread outlives the child. A runtime shut down at
+/// the end of `main` also ends what is left, which is what a run's children should do.
+///
+/// The setting survives `exec` but not a set-user-ID program: a command run through the
+/// real `sudo` keeps running after a killed run. A child's own children do not inherit it
+/// (a stand-in that `exec`s keeps it). Commands [`crate::run`] starts in process groups of
+/// their own do not get it (see [`Cmd::to_tokio_group_leader`]).
+#[allow(unsafe_code)]
+fn end_with_the_parent(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt as _;
+    let parent = nix::unistd::getpid();
+    // SAFETY: the hook runs in the child between fork and exec, where only
+    // async-signal-safe calls are allowed: prctl and getppid are plain system calls, and
+    // the error built from an errno allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                .map_err(std::io::Error::from)?;
+            // The run died between fork and prctl: nothing would send the signal any more.
+            if nix::unistd::getppid() != parent {
+                return Err(std::io::Error::from(nix::errno::Errno::ESRCH));
+            }
+            Ok(())
+        });
     }
 }
 
@@ -250,5 +293,28 @@ mod tests {
         );
         let plain = Cmd::new("rm").arg("-f").through_sudo("sudo");
         assert_eq!(plain.args, ["-n", "--", "rm", "-f"]);
+    }
+
+    /// pdeathsig follows the thread that forked: a child started from a thread that then
+    /// ends is killed, as a run's children are when the run dies.
+    #[test]
+    fn a_child_ends_with_the_thread_that_started_it() {
+        use std::os::unix::process::ExitStatusExt as _;
+        let mut child = std::thread::spawn(|| Cmd::new("sleep").arg("600").to_std().spawn())
+            .join()
+            .unwrap()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the child outlived the thread that started it");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert_eq!(status.signal(), Some(9), "{status}");
     }
 }

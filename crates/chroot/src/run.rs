@@ -267,7 +267,7 @@ pub async fn run_captured(cmd: &Cmd, log: &Path, cancel: &Cancel) -> Result<Fini
         });
     }
     let err_log = out.try_clone().map_err(log_error)?;
-    let mut command = cmd.to_tokio();
+    let mut command = cmd.to_tokio_group_leader();
     command
         .stdin(Stdio::null())
         .stdout(out)

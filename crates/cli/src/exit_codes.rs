@@ -14,7 +14,8 @@ Exit codes:
 pub const REPO_ANALYZE: &str = "\
 Exit codes:
   0  the analysis ran (findings are not errors)
-  1  an error: the configuration, the blacklist, or loading the repositories failed
+  1  an error: the configuration, the blacklist, or loading the repositories failed, or
+     another run holds the work directory's lock (not with --offline)
   2  usage error";
 
 /// `build-packages --help`'s closing section.

@@ -5,7 +5,7 @@
 use std::ffi::CString;
 use std::path::Path;
 
-use archport_config::Config;
+use archport_config::{Config, FALLBACK_BUILD_USER};
 use nix::unistd::{Uid, User, getgrouplist};
 
 use crate::identity::{Access, Identity};
@@ -13,6 +13,9 @@ use crate::options::Options;
 use crate::problem::{Problem, ProblemKind};
 
 const CREATE_USER: &str = "create a build user with a home (useradd --create-home archport-build) and set [tools] build_user to it";
+
+/// The fix when the missing user is the default one, which the contrib files create.
+const CREATE_DEFAULT_USER: &str = "create it with contrib/archport.sysusers (systemd-sysusers archport.sysusers), or set [tools] build_user to a user with a home";
 
 /// Checks that the build user exists and has a home directory, and that it can write the
 /// PKGBUILD checkouts under `{workdir}/pkgbuilds` (makepkg's SRCDEST is the checkout).
@@ -30,6 +33,20 @@ pub(crate) fn check(config: &Config, options: &Options) -> (Vec<Problem>, Option
     };
     let user = match user {
         Ok(Some(user)) => user,
+        // The fallback default (no SUDO_USER, a work directory root owns) is the user the
+        // contrib units run as: an operator who never set the key must learn where the
+        // name came from and that the contrib files make that user.
+        Ok(None) if options.root && name == FALLBACK_BUILD_USER => {
+            let problem = Problem {
+                kind: ProblemKind::UserMissing,
+                place: format!("{place} (the default)"),
+                what: format!(
+                    "no such user: {name} is the default build user when [tools] build_user is unset (makechrootpkg -U builds as it)"
+                ),
+                fix: CREATE_DEFAULT_USER.into(),
+            };
+            return (vec![problem], None);
+        }
         Ok(None) => {
             let problem = Problem {
                 kind: ProblemKind::UserMissing,

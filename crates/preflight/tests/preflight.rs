@@ -271,6 +271,45 @@ fn a_build_user_that_does_not_exist_is_reported() {
     );
 }
 
+/// Unset, `[tools] build_user` falls back to `archport` for a root run in a work directory
+/// root owns (no `SUDO_USER`): when that user is missing, the line says it is the default and
+/// names the fix, the contrib sysusers file or the key.
+#[test]
+fn a_missing_default_build_user_is_named_as_the_default_with_its_fix() {
+    let world = World::new();
+    world.write_config("");
+    let path = world.root().join("archport.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("build_user"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, text).unwrap();
+    let config = world.config();
+    assert!(
+        nix::unistd::User::from_name(archport_config::FALLBACK_BUILD_USER)
+            .unwrap()
+            .is_none(),
+        "this test needs the user {} to be missing",
+        archport_config::FALLBACK_BUILD_USER
+    );
+    assert_eq!(
+        config.tools.build_user,
+        archport_config::FALLBACK_BUILD_USER,
+        "this test needs the fallback default (no SUDO_USER, a work directory root owns)"
+    );
+    let report = world.check_build();
+    assert_eq!(kinds(&report), [ProblemKind::UserMissing], "{report}");
+    assert_eq!(
+        report.to_string(),
+        "[tools] build_user = \"archport\" (the default): no such user: archport is the default \
+         build user when [tools] build_user is unset (makechrootpkg -U builds as it); fix: create \
+         it with contrib/archport.sysusers (systemd-sysusers archport.sysusers), or set [tools] \
+         build_user to a user with a home\n"
+    );
+}
+
 #[test]
 fn nobody_cannot_build_it_has_no_home() {
     let world = World::new();

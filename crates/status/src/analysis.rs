@@ -1,5 +1,6 @@
 //! `repo-analyze --html FILE`: the port-health report as a page in the build page's style,
-//! one section per finding kind with its count, versions on both sides.
+//! one section per finding kind (all of `Report`'s, in the report's order after the first
+//! ten) with its count, versions on both sides.
 
 use archport_analyze::Report;
 use chrono::{DateTime, Utc};
@@ -46,6 +47,30 @@ pub fn render_analysis_html(report: &Report, context: &AnalysisContext) -> Strin
             report.unsatisfied_deps.len(),
         ),
         ("orphaned", "orphaned", report.orphaned.len()),
+        ("in testing", "in_testing", report.in_testing.len()),
+        ("port packages", "port_packages", report.port_packages.len()),
+        ("-bin packages", "bin_packages", report.bin_packages.len()),
+        (
+            "blocked by blacklist",
+            "blocked_by_blacklist",
+            report.blocked_by_blacklist.len(),
+        ),
+        ("arch changed", "arch_changed", report.arch_changed.len()),
+        (
+            "split packages missing",
+            "missing_split_packages",
+            report.missing_split_packages.len(),
+        ),
+        (
+            "provided elsewhere",
+            "provided_elsewhere",
+            report.provided_elsewhere.len(),
+        ),
+        (
+            "upstream broken",
+            "upstream_broken",
+            report.upstream_broken.len(),
+        ),
     ]);
     let header = Html::concat([
         Html::element(
@@ -83,6 +108,23 @@ pub fn render_analysis_html(report: &Report, context: &AnalysisContext) -> Strin
                         Html::text(&i.repo),
                         code(&i.x86_version),
                         code(&i.target_version),
+                    ]
+                })
+                .collect(),
+        )
+    };
+    let broken = |items: &[archport_analyze::BrokenDep]| {
+        table(
+            &["package", "pkgbase", "repo", "version", "dependency"],
+            items
+                .iter()
+                .map(|i| {
+                    vec![
+                        bold(&i.name),
+                        Html::text(&i.pkgbase),
+                        Html::text(&i.repo),
+                        code(&i.version),
+                        code(&i.dependency),
                     ]
                 })
                 .collect(),
@@ -166,22 +208,7 @@ pub fn render_analysis_html(report: &Report, context: &AnalysisContext) -> Strin
             "broken_deps",
             "Dependencies nothing provides",
             report.broken_deps.len(),
-            table(
-                &["package", "pkgbase", "repo", "version", "dependency"],
-                report
-                    .broken_deps
-                    .iter()
-                    .map(|i| {
-                        vec![
-                            bold(&i.name),
-                            Html::text(&i.pkgbase),
-                            Html::text(&i.repo),
-                            code(&i.version),
-                            code(&i.dependency),
-                        ]
-                    })
-                    .collect(),
-            ),
+            broken(&report.broken_deps),
         ),
         section(
             "unsatisfied_deps",
@@ -245,6 +272,189 @@ pub fn render_analysis_html(report: &Report, context: &AnalysisContext) -> Strin
                     })
                     .collect(),
             ),
+        ),
+        section(
+            "in_testing",
+            "Waiting in testing for promotion",
+            report.in_testing.len(),
+            table(
+                &[
+                    "package",
+                    "pkgbase",
+                    "testing repo",
+                    "testing",
+                    "stable repo",
+                    "stable",
+                ],
+                report
+                    .in_testing
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            bold(&i.name),
+                            Html::text(&i.pkgbase),
+                            Html::text(&i.testing_repo),
+                            code(&i.testing_version),
+                            Html::text(&i.repo),
+                            match &i.stable_version {
+                                Some(version) => code(version),
+                                None => Html::text("not in stable yet"),
+                            },
+                        ]
+                    })
+                    .collect(),
+            ),
+        ),
+        section(
+            "port_packages",
+            "In the port's own repositories",
+            report.port_packages.len(),
+            one_sided(&report.port_packages),
+        ),
+        section(
+            "bin_packages",
+            "-bin packages against the x86_64 package they provide",
+            report.bin_packages.len(),
+            table(
+                &[
+                    "package",
+                    "repo",
+                    "version",
+                    "provides",
+                    "x86_64 pkgbase",
+                    "x86_64",
+                    "pkgver",
+                ],
+                report
+                    .bin_packages
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            bold(&i.name),
+                            Html::text(&i.repo),
+                            code(&i.version),
+                            code(&format!("{}={}", i.provides, i.provided_version)),
+                            Html::text(&i.x86_pkgbase),
+                            code(&i.x86_version),
+                            Html::text(i.status),
+                        ]
+                    })
+                    .collect(),
+            ),
+        ),
+        section(
+            "blocked_by_blacklist",
+            "Blocked by a blacklisted dependency",
+            report.blocked_by_blacklist.len(),
+            table(
+                &[
+                    "pkgbase",
+                    "repo",
+                    "x86_64",
+                    "chain to the blacklisted package",
+                ],
+                report
+                    .blocked_by_blacklist
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            bold(&i.pkgbase),
+                            Html::text(&i.repo),
+                            code(&i.version),
+                            Html::text(&i.chain.join(" \u{2192} ")),
+                        ]
+                    })
+                    .collect(),
+            ),
+        ),
+        section(
+            "arch_changed",
+            "ARCH=any on one side only",
+            report.arch_changed.len(),
+            table(
+                &[
+                    "package",
+                    "pkgbase",
+                    "repo",
+                    "x86_64 arch",
+                    "x86_64",
+                    "target arch",
+                    "target",
+                ],
+                report
+                    .arch_changed
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            bold(&i.name),
+                            Html::text(&i.pkgbase),
+                            Html::text(&i.repo),
+                            Html::text(&i.x86_arch),
+                            code(&i.x86_version),
+                            Html::text(&i.target_arch),
+                            code(&i.target_version),
+                        ]
+                    })
+                    .collect(),
+            ),
+        ),
+        section(
+            "missing_split_packages",
+            "Split packages missing from the target",
+            report.missing_split_packages.len(),
+            table(
+                &["pkgbase", "repo", "x86_64", "target", "missing packages"],
+                report
+                    .missing_split_packages
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            bold(&i.pkgbase),
+                            Html::text(&i.repo),
+                            code(&i.x86_version),
+                            code(&i.target_version),
+                            Html::text(&i.missing.join(", ")),
+                        ]
+                    })
+                    .collect(),
+            ),
+        ),
+        section(
+            "provided_elsewhere",
+            "Missing, but provided by another target package",
+            report.provided_elsewhere.len(),
+            table(
+                &[
+                    "pkgbase",
+                    "repo",
+                    "x86_64",
+                    "name",
+                    "provider",
+                    "provider repo",
+                    "target",
+                ],
+                report
+                    .provided_elsewhere
+                    .iter()
+                    .map(|i| {
+                        vec![
+                            bold(&i.pkgbase),
+                            Html::text(&i.repo),
+                            code(&i.version),
+                            code(&i.name),
+                            bold(&i.provider),
+                            Html::text(&i.provider_repo),
+                            code(&i.provider_version),
+                        ]
+                    })
+                    .collect(),
+            ),
+        ),
+        section(
+            "upstream_broken",
+            "Dependencies with an empty version (upstream packaging bugs)",
+            report.upstream_broken.len(),
+            broken(&report.upstream_broken),
         ),
     ]);
     page(

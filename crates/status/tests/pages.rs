@@ -339,7 +339,7 @@ fn the_analysis_page_shows_every_section_escaped() {
             generated_at: world::start(),
         },
     );
-    assert_eq!(empty.matches("<p class=\"none\">none</p>").count(), 10);
+    assert_eq!(empty.matches("<p class=\"none\">none</p>").count(), 18);
 }
 
 #[tokio::test]
