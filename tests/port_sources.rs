@@ -270,3 +270,202 @@ fn open_to_build_user(dir: &Path) {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     archport_testworld::prepare_build_dir(dir).unwrap();
 }
+
+// --- §4 per-package sources ------------------------------------------------------------------
+
+/// The port's fork of `spec`'s packaging repository: a git repository on branch `arm` (the
+/// default branch `main` holds an older version), served over `file://`.
+struct Fork {
+    dir: tempfile::TempDir,
+}
+
+impl Fork {
+    fn new(spec: &PkgbaseSpec) -> Fork {
+        let fork = Fork {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        git(fork.path(), &["init", "-q"]);
+        fork.commit(&PkgbaseSpec::new(&spec.name, "0.1-1"), "main version");
+        git(fork.path(), &["checkout", "-q", "-b", "arm"]);
+        fork.commit(spec, "arm build");
+        git(fork.path(), &["checkout", "-q", "main"]);
+        fork
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn url(&self) -> String {
+        format!("file://{}", self.path().display())
+    }
+
+    /// Commits `spec`'s PKGBUILD and .SRCINFO on the current branch; returns the commit.
+    fn commit(&self, spec: &PkgbaseSpec, message: &str) -> String {
+        let dir = self.path();
+        std::fs::write(
+            dir.join("PKGBUILD"),
+            archport_testworld::render_pkgbuild(spec).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(".SRCINFO"),
+            archport_testworld::render_srcinfo(spec).unwrap(),
+        )
+        .unwrap();
+        git(dir, &["add", "PKGBUILD", ".SRCINFO"]);
+        git(dir, &["commit", "-q", "-m", message]);
+        git(dir, &["rev-parse", "HEAD"]).trim().to_owned()
+    }
+
+    /// Commits `spec` on branch `arm`; returns the commit.
+    fn push_arm(&self, spec: &PkgbaseSpec) -> String {
+        git(self.path(), &["checkout", "-q", "arm"]);
+        let commit = self.commit(spec, "arm update");
+        git(self.path(), &["checkout", "-q", "main"]);
+        commit
+    }
+}
+
+/// nano and zlib are outdated on the target; the port builds nano from its own fork.
+fn fork_env() -> Env {
+    Env::new(
+        WorldSpec::new()
+            .pkgbase(core("glibc", "2.40+r16+gaa533d58ff-2"))
+            .pkgbase(core("zlib", "1:1.3.1-2").depends(["glibc"]))
+            .target_version("zlib", "1:1.3.1-1")
+            .pkgbase(extra("nano", "8.2-1").depends(["glibc"]))
+            .target_version("nano", "8.1-1"),
+    )
+}
+
+fn nano_fork_spec(version: &str) -> PkgbaseSpec {
+    extra("nano", version).depends(["glibc", "ncurses-arm"])
+}
+
+#[test]
+fn an_override_is_fetched_from_its_branch_and_recorded_in_the_list() {
+    let env = fork_env();
+    let fork = Fork::new(&nano_fork_spec("8.2-1.1"));
+    let arm_head = git(fork.path(), &["rev-parse", "arm"]).trim().to_owned();
+    std::fs::write(
+        env.config(),
+        format!(
+            "{}\n[overrides.nano]\nurl = \"{}\"\nbranch = \"arm\"\n",
+            std::fs::read_to_string(env.config()).unwrap(),
+            fork.url()
+        ),
+    )
+    .unwrap();
+
+    gbl(&env, &["-j1"]).ok();
+    let list = read_list(&env);
+    let nano = entry(&list, "nano");
+    assert_eq!(nano["version"], "8.2-1.1", "the fork's .SRCINFO decides");
+    assert_eq!(nano["source_url"], fork.url().as_str());
+    assert_eq!(nano["source_branch"], "arm");
+    assert_eq!(nano["commit"], arm_head.as_str());
+    assert_eq!(nano["tag"], Value::Null);
+    assert_eq!(nano["depends"], serde_json::json!(["glibc", "ncurses-arm"]));
+    // Others still come from the packaging repositories, and say nothing of a source.
+    let zlib = entry(&list, "zlib");
+    assert_eq!(zlib["source_url"], Value::Null);
+    assert_eq!(zlib["tag"], "1-1.3.1-2");
+
+    // The fork moves on; the operator's patch in the checkout is carried over the update.
+    let checkout = env.path().join("pkgbuilds").join("nano");
+    assert_eq!(git(&checkout, &["rev-parse", "HEAD"]).trim(), arm_head);
+    std::fs::write(checkout.join("arm-fix.patch"), "--- a\n+++ b\n").unwrap();
+    let newer = fork.push_arm(&nano_fork_spec("8.2-1.2"));
+    let run = gbl(&env, &["-j1"]).ok();
+    assert!(
+        run.stderr
+            .contains("  nano: local changes carried over: arm-fix.patch\n"),
+        "{}",
+        run.stderr
+    );
+    let nano = entry(&read_list(&env), "nano").clone();
+    assert_eq!(nano["version"], "8.2-1.2");
+    assert_eq!(nano["commit"], newer.as_str());
+    assert!(checkout.join("arm-fix.patch").is_file());
+}
+
+#[test]
+fn overrides_may_live_in_a_file_of_their_own() {
+    let env = fork_env();
+    let fork = Fork::new(&nano_fork_spec("8.2-1.1"));
+    std::fs::write(
+        env.path().join("overrides.toml"),
+        format!(
+            "[overrides.nano]\nurl = \"{}\"\nbranch = \"arm\"\n",
+            fork.url()
+        ),
+    )
+    .unwrap();
+    set_config(&env, "paths", "overrides", "\"overrides.toml\"");
+    gbl(&env, &["-j1"]).ok();
+    assert_eq!(entry(&read_list(&env), "nano")["version"], "8.2-1.1");
+
+    // Without a branch, the fork's default branch (main here) is followed.
+    std::fs::write(
+        env.path().join("overrides.toml"),
+        format!("[overrides.nano]\nurl = \"{}\"\n", fork.url()),
+    )
+    .unwrap();
+    gbl(&env, &["-j1"]).ok();
+    let list = read_list(&env);
+    assert_eq!(entry(&list, "nano")["version"], "0.1-1");
+    assert_eq!(entry(&list, "nano")["source_branch"], Value::Null);
+
+    // A bad pkgbase name is refused, naming the file.
+    std::fs::write(
+        env.path().join("overrides.toml"),
+        "[overrides.\"../etc\"]\nurl = \"file:///x\"\n",
+    )
+    .unwrap();
+    let run = gbl(&env, &["-j1"]).exits(1);
+    assert!(
+        run.stderr
+            .contains("overrides.toml: overrides: ../etc: not a valid pkgbase name"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_unreachable_override_fails_only_its_package() {
+    let env = fork_env();
+    let gone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}/no-such-repo", gone.path().display());
+    std::fs::write(
+        env.config(),
+        format!(
+            "{}\n[overrides.nano]\nurl = \"{url}\"\nbranch = \"arm\"\n",
+            std::fs::read_to_string(env.config()).unwrap()
+        ),
+    )
+    .unwrap();
+    let run = gbl(&env, &["-j1"]).ok();
+    let list = read_list(&env);
+    let nano = entry(&list, "nano");
+    assert_eq!(nano["skip"], 1);
+    let reason = nano["skip_reason"].as_str().unwrap();
+    assert!(reason.contains(&url), "{reason}");
+    assert_eq!(entry(&list, "zlib")["skip"], 0, "{}", run.stderr);
+
+    // A branch the fork lacks fails the same way, naming the branch and the URL.
+    let fork = Fork::new(&nano_fork_spec("8.2-1.1"));
+    let config = std::fs::read_to_string(env.config())
+        .unwrap()
+        .replace(&url, &fork.url())
+        .replace("branch = \"arm\"", "branch = \"riscv\"");
+    std::fs::write(env.config(), config).unwrap();
+    gbl(&env, &["-j1"]).ok();
+    let nano = entry(&read_list(&env), "nano").clone();
+    assert_eq!(
+        nano["skip_reason"],
+        format!("fetch failed: branch riscv not found in {}", fork.url()).as_str()
+    );
+    // --strict makes any failed fetch fail the run, this one too.
+    gbl(&env, &["-j1", "--strict"]).exits(1);
+}

@@ -70,6 +70,12 @@ pub struct Entry {
     /// checkdepends were left out of the ordering, so they may not be there). Absent from
     /// the file when false, so older lists read as before.
     pub nocheck: bool,
+    /// A per-package source (`[overrides.<pkgbase>]`): the git URL the PKGBUILD was fetched
+    /// from instead of Arch's GitLab or the AUR; `commit` is the branch head checked out.
+    /// Absent from the file when `None`, so older lists read as before.
+    pub source_url: Option<String>,
+    /// With `source_url`: the branch followed (`None`: the remote's default branch).
+    pub source_branch: Option<String>,
     /// Set by build-packages in `failed_packages.json`: why the step was not built.
     pub failure: Option<FailureRecord>,
     /// Set by build-packages in `failed_packages.json` on a failed step: what kind of
@@ -233,6 +239,8 @@ impl Entry {
             added_reason: None,
             ignorearch: false,
             nocheck: false,
+            source_url: None,
+            source_branch: None,
             failure: None,
             classification: None,
             log: None,

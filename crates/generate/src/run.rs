@@ -164,6 +164,7 @@ pub async fn run(
     let mut bin_provided = Vec::new();
     let mut check: Vec<usize> = (0..candidates.len()).collect();
     loop {
+        crate::fetching::use_package_sources(&config.package_sources, &mut candidates);
         let to_fetch: Vec<usize> = check
             .iter()
             .copied()
