@@ -545,6 +545,30 @@ mod tests {
     }
 
     #[test]
+    fn a_per_package_source_round_trips_and_older_lists_read_without_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        let mut list = BuildList {
+            command: String::new(),
+            timestamp: String::new(),
+            packages: vec![entry("boost")],
+        };
+        list.write(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("source_"), "{text}");
+        assert_eq!(BuildList::read(&path).unwrap().packages[0].source_url, None);
+        list.packages[0].source_url = Some("file:///srv/forks/boost".into());
+        list.packages[0].source_branch = Some("arm".into());
+        list.write(&path).unwrap();
+        assert_eq!(BuildList::read(&path).unwrap(), list);
+        let err = read_with("source_url", r#""a\nb""#);
+        assert!(
+            err.contains("source_url: empty or holds control characters"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn round_trip_with_interface_keys() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("packages_to_build.json");

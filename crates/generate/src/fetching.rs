@@ -62,8 +62,10 @@ pub(crate) fn use_package_sources(
             c.entry.source = Source::Latest;
             c.entry.source_url = Some(source.url.clone());
             c.entry.source_branch = source.branch.clone();
+            // The state repository's tag and commit are of Arch's repository, not of the
+            // fork: the commit is the branch head, known once fetched.
             c.entry.tag = None;
-            // The state repository's commit is of Arch's repository, not of the fork.
+            c.entry.commit = None;
             c.state_commit = None;
         }
     }
