@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use archport_cli::{CommonArgs, EXIT_OK, LockArgs, UsageError, println_stdout};
 use archport_config::Overrides;
-use archport_generate::{Console, Options, Outcome, run};
+use archport_generate::{Console, Missing, Options, Outcome, run};
 use clap::Parser;
 
 /// Compare x86_64 Arch Linux with the port, fetch the PKGBUILDs that need building, add
@@ -84,6 +84,11 @@ struct Cli {
     /// entries so build-packages builds them with --nocheck
     #[arg(long)]
     no_check: bool,
+    /// Also read x86_64's core-testing/extra-testing (databases and the state repository's
+    /// testing directories): a pkgbase newer there is built at that version, keeping its
+    /// stable repository for the upload ([x86] include_testing = true is the same)
+    #[arg(long)]
+    upstream_testing: bool,
     /// Target database URLs, replacing the configured target mirror
     #[arg(long, value_name = "URL", num_args = 1..)]
     arm_urls: Option<Vec<String>>,
@@ -97,10 +102,11 @@ fn main() -> ExitCode {
                 UsageError("--missing-packages and --dry-run cannot be combined".into()).into(),
             );
         }
-        let config = cli.common.load_config_with(&Overrides {
+        let mut config = cli.common.load_config_with(&Overrides {
             blacklist: cli.blacklist.clone(),
             ..Overrides::default()
         })?;
+        config.x86.include_testing |= cli.upstream_testing;
         let options = Options {
             packages: cli.packages.clone(),
             local: cli.local,
@@ -145,8 +151,17 @@ fn main() -> ExitCode {
             .enable_all()
             .build()?;
         match runtime.block_on(run(&config, &options, &console))? {
-            Outcome::Missing(missing) => {
+            Outcome::Missing(Missing {
+                missing,
+                bin_provided,
+            }) => {
                 println_stdout(&serde_json::to_string_pretty(&missing)?);
+                for bin in &bin_provided {
+                    console.line(&format!(
+                        "{}: not missing, the target's {} provides it at {}",
+                        bin.name, bin.provider, bin.version
+                    ));
+                }
                 let blacklisted = missing.iter().filter(|m| m.blacklisted).count();
                 console.line(&format!(
                     "{} missing from the target ({blacklisted} of them blacklisted); no build list written",

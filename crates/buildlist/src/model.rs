@@ -70,6 +70,12 @@ pub struct Entry {
     /// checkdepends were left out of the ordering, so they may not be there). Absent from
     /// the file when false, so older lists read as before.
     pub nocheck: bool,
+    /// A per-package source (`[overrides.<pkgbase>]`): the git URL the PKGBUILD was fetched
+    /// from instead of Arch's GitLab or the AUR; `commit` is the branch head checked out.
+    /// Absent from the file when `None`, so older lists read as before.
+    pub source_url: Option<String>,
+    /// With `source_url`: the branch followed (`None`: the remote's default branch).
+    pub source_branch: Option<String>,
     /// Set by build-packages in `failed_packages.json`: why the step was not built.
     pub failure: Option<FailureRecord>,
     /// Set by build-packages in `failed_packages.json` on a failed step: what kind of
@@ -233,6 +239,8 @@ impl Entry {
             added_reason: None,
             ignorearch: false,
             nocheck: false,
+            source_url: None,
+            source_branch: None,
             failure: None,
             classification: None,
             log: None,
@@ -534,6 +542,30 @@ mod tests {
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(value["packages"][0]["nocheck"], true);
         assert_eq!(BuildList::read(&path).unwrap(), list);
+    }
+
+    #[test]
+    fn a_per_package_source_round_trips_and_older_lists_read_without_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        let mut list = BuildList {
+            command: String::new(),
+            timestamp: String::new(),
+            packages: vec![entry("boost")],
+        };
+        list.write(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("source_"), "{text}");
+        assert_eq!(BuildList::read(&path).unwrap().packages[0].source_url, None);
+        list.packages[0].source_url = Some("file:///srv/forks/boost".into());
+        list.packages[0].source_branch = Some("arm".into());
+        list.write(&path).unwrap();
+        assert_eq!(BuildList::read(&path).unwrap(), list);
+        let err = read_with("source_url", r#""a\nb""#);
+        assert!(
+            err.contains("source_url: empty or holds control characters"),
+            "{err}"
+        );
     }
 
     #[test]

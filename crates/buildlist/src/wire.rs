@@ -41,6 +41,10 @@ struct Wire {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     nocheck: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    source_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    source_branch: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     failure: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     category: Option<String>,
@@ -89,6 +93,8 @@ impl From<&Entry> for Wire {
             added_reason: e.added_reason.clone(),
             ignorearch: e.ignorearch,
             nocheck: e.nocheck,
+            source_url: e.source_url.clone(),
+            source_branch: e.source_branch.clone(),
             failure: e.failure.as_ref().map(ToString::to_string),
             category: e.classification.as_ref().map(|c| c.category.to_string()),
             cause: e.classification.as_ref().map(|c| c.cause.clone()),
@@ -107,6 +113,17 @@ fn version(name: &'static str, text: &str) -> Result<Option<Version>, String> {
         return Ok(None);
     }
     Version::new(text).map(Some).map_err(field(name))
+}
+
+/// A free-text value that must stay on one line (no control characters), as error
+/// messages and the console show it.
+fn plain(name: &'static str, value: Option<String>) -> Result<Option<String>, String> {
+    match value {
+        Some(v) if v.is_empty() || v.chars().any(char::is_control) => {
+            Err(format!("{name}: empty or holds control characters"))
+        }
+        v => Ok(v),
+    }
 }
 
 fn relations(name: &'static str, texts: &[String]) -> Result<Vec<Relation>, String> {
@@ -197,6 +214,8 @@ impl TryFrom<Wire> for Entry {
                 added_reason: w.added_reason,
                 ignorearch: w.ignorearch,
                 nocheck: w.nocheck,
+                source_url: plain("source_url", w.source_url)?,
+                source_branch: plain("source_branch", w.source_branch)?,
                 failure: w
                     .failure
                     .as_deref()

@@ -8,6 +8,7 @@
 mod carch;
 mod model;
 mod overrides;
+mod package_sources;
 mod workdir;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ pub use model::{
     default_build_user, repo_of_db_url,
 };
 pub use overrides::Overrides;
+pub use package_sources::PackageSource;
 pub use workdir::Workdir;
 
 /// The file name looked for in the current directory when no `--config` is given.

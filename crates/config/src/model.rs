@@ -36,6 +36,9 @@ pub struct Config {
     pub status: StatusPage,
     /// `[queue]`: where build-packages keeps its build state, and how long a claim lasts.
     pub queue: Queue,
+    /// `[overrides.<pkgbase>]` (and the tables of `[paths] overrides`): pkgbases fetched
+    /// from the port's own git repositories instead of Arch's GitLab or the AUR.
+    pub package_sources: BTreeMap<String, crate::package_sources::PackageSource>,
     /// The file this came from, or `None` for the built-in defaults.
     pub file: Option<PathBuf>,
     /// The directory relative paths were resolved against.
@@ -307,6 +310,8 @@ pub(crate) struct RawConfig {
     status: RawStatus,
     #[serde(default)]
     queue: RawQueue,
+    #[serde(default)]
+    overrides: BTreeMap<String, crate::package_sources::RawPackageSource>,
 }
 
 #[derive(Deserialize, Default)]
@@ -462,6 +467,7 @@ struct RawPaths {
     cache: Option<PathBuf>,
     chroot_config: Option<PathBuf>,
     blacklist: Option<PathBuf>,
+    overrides: Option<PathBuf>,
 }
 
 #[derive(Deserialize, Default)]
@@ -667,6 +673,13 @@ impl RawConfig {
                 message: "must be a non-empty name without control characters".into(),
             });
         }
+        let overrides_file: Option<PathBuf> = self
+            .paths
+            .overrides
+            .as_ref()
+            .map(|f| base.join(f).components().collect());
+        let package_sources =
+            crate::package_sources::resolve(self.overrides, overrides_file.as_deref(), file)?;
         Ok(Config {
             arch,
             repos,
@@ -770,6 +783,7 @@ impl RawConfig {
                 lease_seconds: self.queue.lease_seconds.unwrap_or(DEFAULT_LEASE_SECONDS),
                 host: self.queue.host,
             },
+            package_sources,
             file: (file != Path::new("<defaults>")).then(|| file.to_owned()),
             base_dir: base.to_owned(),
         })

@@ -1,13 +1,14 @@
 //! Fetching PKGBUILDs on a bounded pool of threads and reading their `.SRCINFO`.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use archport_buildlist::Source;
-use archport_config::Workdir;
+use archport_config::{PackageSource, Workdir};
 use archport_pkgsrc::{
-    FetchMode, FetchOutcome, FetchRequest, Makepkg, SrcInfo, aur_url, fetch, packaging_url,
-    read_srcinfo,
+    FetchMode, FetchOutcome, FetchRequest, Makepkg, SrcInfo, aur_url, fetch_following,
+    packaging_url, read_srcinfo,
 };
 use archport_vercmp::{PkgName, Version, parse_relations};
 
@@ -43,6 +44,31 @@ struct Job {
     commit: Option<String>,
     mode: FetchMode,
     url: String,
+    branch: Option<String>,
+}
+
+/// Points the candidates with a per-package source (`[overrides.<pkgbase>]`) at it: the
+/// branch head of the port's own repository, whose version the `.SRCINFO` tells. Named
+/// `--local`/`--aur` requests keep their source.
+pub(crate) fn use_package_sources(
+    sources: &BTreeMap<String, PackageSource>,
+    candidates: &mut [Candidate],
+) {
+    for c in candidates {
+        if !matches!(c.entry.source, Source::StateTag | Source::Latest) {
+            continue;
+        }
+        if let Some(source) = sources.get(c.name()) {
+            c.entry.source = Source::Latest;
+            c.entry.source_url = Some(source.url.clone());
+            c.entry.source_branch = source.branch.clone();
+            // The state repository's tag and commit are of Arch's repository, not of the
+            // fork: the commit is the branch head, known once fetched.
+            c.entry.tag = None;
+            c.entry.commit = None;
+            c.state_commit = None;
+        }
+    }
 }
 
 /// The mode and URL of a candidate's fetch.
@@ -58,6 +84,9 @@ pub(crate) fn plan_fetch(
         Source::Latest => FetchMode::Latest,
         Source::StateTag => FetchMode::Tag,
     };
+    if let Some(url) = &c.entry.source_url {
+        return Ok((mode, url.clone()));
+    }
     let url = match mode {
         FetchMode::Aur => aur_url(ctx.aur_url, name),
         _ => packaging_url(ctx.packaging_url, name),
@@ -86,6 +115,7 @@ pub(crate) fn fetch_all(
             commit: c.state_commit.clone(),
             mode,
             url,
+            branch: c.entry.source_branch.clone(),
         }) {
             Ok(job) => jobs.push(job),
             Err(reason) => failures.push((i, reason)),
@@ -178,14 +208,17 @@ fn run_job(ctx: &FetchContext<'_>, job: &Job) -> Result<(FetchOutcome, SrcInfo),
     let mut sources = downloaded_sources(&srcinfo_text(
         &ctx.workdir.pkgbuild_dir(job.pkgbase.as_str()),
     ));
-    let mut outcome = fetch(&FetchRequest {
-        pkgbase: &job.pkgbase,
-        version: &job.version,
-        commit: job.commit.as_deref(),
-        mode: job.mode,
-        url: job.url.clone(),
-        dest_root: &ctx.workdir.pkgbuilds(),
-    })
+    let mut outcome = fetch_following(
+        &FetchRequest {
+            pkgbase: &job.pkgbase,
+            version: &job.version,
+            commit: job.commit.as_deref(),
+            mode: job.mode,
+            url: job.url.clone(),
+            dest_root: &ctx.workdir.pkgbuilds(),
+        },
+        job.branch.as_deref(),
+    )
     .map_err(|e| e.to_string())?;
     if !outcome.carried_changes.is_empty() {
         sources.extend(downloaded_sources(&srcinfo_text(&outcome.dir)));

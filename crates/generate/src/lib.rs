@@ -27,4 +27,4 @@ pub use error::GenerateError;
 pub use options::Options;
 pub use ordering::describe_entry;
 pub use run::{Outcome, run};
-pub use select::MissingPackage;
+pub use select::{BinProvided, Missing, MissingPackage};

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use archport_vercmp::{PkgName, Relation, satisfies};
 
 use crate::candidate::{Candidate, Origin};
-use crate::select::{World, entry_from_state, target_versions};
+use crate::select::{BinProvided, World, bin_provided, entry_from_state, target_versions};
 
 /// Who in the list offers which name: `(candidate index, offered version)`.
 pub(crate) struct ListProviders {
@@ -58,11 +58,14 @@ impl ListProviders {
 
 /// Adds the pkgbases the candidates at `check` need and the target lacks; returns the
 /// indices of the candidates added (to be fetched and checked in turn). A dependent whose
-/// missing dependency is blacklisted is skipped with the reason.
+/// missing dependency is blacklisted is skipped with the reason. A dependency whose name or
+/// pkgbase a target `{name}-bin` provides is not added (the port ships the binary instead)
+/// and goes to `bin`, once per name, for the summary.
 pub(crate) fn add_missing(
     world: &World<'_>,
     candidates: &mut Vec<Candidate>,
     check: &[usize],
+    bin: &mut Vec<BinProvided>,
     warn: &mut dyn FnMut(String),
 ) -> Vec<usize> {
     let arm = target_versions(world.target);
@@ -106,7 +109,15 @@ pub(crate) fn add_missing(
             if base == dependent {
                 continue;
             }
-            let Some(state) = PkgName::new(base).ok().and_then(|b| world.state.get(&b)) else {
+            if let Some(found) = bin_provided(world.target, &relation.name)
+                .or_else(|| bin_provided(world.target, base))
+            {
+                if !bin.iter().any(|b| b.name == found.name) {
+                    bin.push(found);
+                }
+                continue;
+            }
+            let Some(state) = PkgName::new(base).ok().and_then(|b| world.get(&b)) else {
                 warn(format!(
                     "{dependent}: {} {text}: {base} is not in the state repository",
                     kind.as_str()
@@ -128,7 +139,8 @@ pub(crate) fn add_missing(
                 ));
                 continue;
             }
-            let mut entry = match entry_from_state(state, world.x86, arm.get(base).copied(), warn) {
+            let mut entry = match entry_from_state(&state, world.x86, arm.get(base).copied(), warn)
+            {
                 Ok(entry) => entry,
                 Err(e) => {
                     warn(format!("{dependent}: {} {text}: {e}", kind.as_str()));

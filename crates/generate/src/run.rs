@@ -14,9 +14,7 @@ use crate::error::GenerateError;
 use crate::fetching::{FetchContext, fetch_all};
 use crate::missing::{add_missing, skip_dependents};
 use crate::options::Options;
-use crate::select::{
-    MissingPackage, Selection, World, check_consistency, missing_packages, select,
-};
+use crate::select::{Missing, Selection, World, check_consistency, missing_packages, select};
 
 /// How the run ended (errors aside).
 #[derive(Debug)]
@@ -36,7 +34,7 @@ pub enum Outcome {
         list: BuildList,
     },
     /// `--missing-packages`.
-    Missing(Vec<MissingPackage>),
+    Missing(Missing),
 }
 
 /// Runs `generate-build-list` with `config` (command-line overrides already applied).
@@ -115,6 +113,7 @@ pub async fn run(
         target: &snapshot.target,
         blacklist: &blacklist,
         bootstrap_only: &config.bootstrap.only,
+        testing: snapshot.x86_testing.as_ref(),
     };
     if options.missing_packages {
         return Ok(Outcome::Missing(missing_packages(&world)?));
@@ -153,6 +152,7 @@ pub async fn run(
             program: config.tools.makepkg.clone().into(),
             // Used only when archport runs as root (makepkg refuses to).
             run_as: Some(config.tools.build_user.clone()),
+            timeout: std::time::Duration::from_secs(config.limits.printsrcinfo_secs),
             ..Makepkg::default()
         },
         no_update: options.no_update,
@@ -161,8 +161,10 @@ pub async fn run(
     };
 
     let mut failures = Vec::new();
+    let mut bin_provided = Vec::new();
     let mut check: Vec<usize> = (0..candidates.len()).collect();
     loop {
+        crate::fetching::use_package_sources(&config.package_sources, &mut candidates);
         let to_fetch: Vec<usize> = check
             .iter()
             .copied()
@@ -173,7 +175,13 @@ pub async fn run(
         } else {
             failures.extend(fetch_all(&ctx, &mut candidates, &to_fetch));
         }
-        let added = add_missing(&world, &mut candidates, &check, &mut warn);
+        let added = add_missing(
+            &world,
+            &mut candidates,
+            &check,
+            &mut bin_provided,
+            &mut warn,
+        );
         for &i in &added {
             candidates[i].no_check = options.no_check;
         }
@@ -250,6 +258,9 @@ pub async fn run(
     };
     summarize(console, &candidates, &order);
     for line in crate::summary::by_category(&candidates, &left_out, options) {
+        console.line(&line);
+    }
+    for line in crate::summary::bin_provided(&bin_provided) {
         console.line(&line);
     }
     if options.dry_run {

@@ -1,6 +1,7 @@
 //! What needs building: per pkgbase, the x86_64 version (state repository) against the
 //! target's, plus the pkgbases named on the command line or in a rebuilt repository.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use archport_blacklist::Blacklist;
@@ -25,6 +26,27 @@ pub struct MissingPackage {
     pub pkgnames: Vec<String>,
     /// Whether the blacklist names it.
     pub blacklisted: bool,
+}
+
+/// A pkgbase x86_64 has and the target lacks under its own name, but for which the target
+/// ships a prebuilt `{name}-bin` providing it: not missing, and said so in the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BinProvided {
+    /// The x86_64 pkgbase or pkgname the `-bin` package stands in for.
+    pub name: String,
+    /// The target's `-bin` package.
+    pub provider: String,
+    /// What the `-bin` package provides `name` at (its provision's version, else its own).
+    pub version: String,
+}
+
+/// What `--missing-packages` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    /// The pkgbases the target lacks.
+    pub missing: Vec<MissingPackage>,
+    /// The ones left out because a target `-bin` package provides them.
+    pub bin_provided: Vec<BinProvided>,
 }
 
 /// The highest version of each pkgbase over all target packages.
@@ -130,6 +152,64 @@ pub(crate) struct World<'a> {
     pub target: &'a Index,
     pub blacklist: &'a Blacklist,
     pub bootstrap_only: &'a [String],
+    /// `--upstream-testing`: the state repository's testing directories, whose entries
+    /// win over stable ones when newer.
+    pub testing: Option<&'a State>,
+}
+
+impl<'a> World<'a> {
+    /// The entry to build `stable` from: upstream testing's when it is newer, carrying the
+    /// stable repository (`core`, not `core-testing`) because uploads map by that name.
+    pub(crate) fn newest(&self, stable: &'a StateEntry) -> Cow<'a, StateEntry> {
+        let testing = self
+            .testing
+            .and_then(|t| t.get(&stable.pkgbase))
+            .filter(|t| vercmp(&t.version, &stable.version).is_gt());
+        match testing {
+            Some(t) => Cow::Owned(StateEntry {
+                repo: stable.repo.clone(),
+                ..t.clone()
+            }),
+            None => Cow::Borrowed(stable),
+        }
+    }
+
+    /// Every pkgbase of the state repository as [`World::newest`] gives it, then those only
+    /// upstream testing has, with their stable repository.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = Cow<'a, StateEntry>> + '_ {
+        let state = self.state;
+        let only_testing = self
+            .testing
+            .into_iter()
+            .flat_map(State::entries)
+            .filter(move |t| !state.contains(&t.pkgbase))
+            .map(|t| Cow::Owned(stable_repo(t)));
+        state.entries().map(|s| self.newest(s)).chain(only_testing)
+    }
+
+    /// The entry of `pkgbase`, from stable or upstream testing, whichever is newer.
+    pub(crate) fn get(&self, pkgbase: &PkgName) -> Option<Cow<'a, StateEntry>> {
+        match self.state.get(pkgbase) {
+            Some(stable) => Some(self.newest(stable)),
+            None => self
+                .testing
+                .and_then(|t| t.get(pkgbase))
+                .map(|t| Cow::Owned(stable_repo(t))),
+        }
+    }
+}
+
+/// A testing entry with its stable repository (`core-testing` -> `core`).
+fn stable_repo(testing: &StateEntry) -> StateEntry {
+    let repo = testing
+        .repo
+        .strip_suffix("-testing")
+        .unwrap_or(&testing.repo)
+        .to_owned();
+    StateEntry {
+        repo,
+        ..testing.clone()
+    }
 }
 
 /// Refuses a state repository that has a pkgbase in both core and extra.
@@ -151,28 +231,46 @@ pub(crate) fn check_consistency(state: &State) -> Result<(), GenerateError> {
     }
 }
 
-/// The pkgbases x86_64 has (arch-specific) and the target lacks.
-pub(crate) fn missing_packages(world: &World<'_>) -> Result<Vec<MissingPackage>, GenerateError> {
+/// The pkgbases x86_64 has (arch-specific) and the target lacks; a pkgbase one of whose
+/// names a target `{name}-bin` provides is not missing, and is listed apart.
+pub(crate) fn missing_packages(world: &World<'_>) -> Result<Missing, GenerateError> {
     let target = target_versions(world.target);
-    world
-        .state
+    let mut found = Missing::default();
+    for s in world
         .entries()
         .filter(|s| !s.any && !target.contains_key(s.pkgbase.as_str()))
-        .map(|s| {
-            // Only names and versions are listed: the relations, and so their warnings, do
-            // not matter here.
-            let entry = entry_from_state(s, world.x86, None, &mut |_| {})?;
-            Ok(MissingPackage {
-                blacklisted: world
-                    .blacklist
-                    .is_blacklisted(&entry.name, entry.pkgnames.iter().map(PkgName::as_str)),
-                pkgbase: entry.name.to_string(),
-                version: entry.version_text().to_owned(),
-                repo: entry.repo.to_string(),
-                pkgnames: entry.pkgnames.iter().map(ToString::to_string).collect(),
-            })
-        })
-        .collect()
+    {
+        // Only names and versions are listed: the relations, and so their warnings, do
+        // not matter here.
+        let entry = entry_from_state(&s, world.x86, None, &mut |_| {})?;
+        let names = std::iter::once(&entry.name).chain(&entry.pkgnames);
+        if let Some(bin) = names
+            .filter_map(|n| bin_provided(world.target, n.as_str()))
+            .next()
+        {
+            found.bin_provided.push(bin);
+            continue;
+        }
+        found.missing.push(MissingPackage {
+            blacklisted: world
+                .blacklist
+                .is_blacklisted(&entry.name, entry.pkgnames.iter().map(PkgName::as_str)),
+            pkgbase: entry.name.to_string(),
+            version: entry.version_text().to_owned(),
+            repo: entry.repo.to_string(),
+            pkgnames: entry.pkgnames.iter().map(ToString::to_string).collect(),
+        });
+    }
+    Ok(found)
+}
+
+/// The target's `{name}-bin` standing in for `name`, if it has one.
+pub(crate) fn bin_provided(target: &Index, name: &str) -> Option<BinProvided> {
+    target.bin_providers(name).next().map(|p| BinProvided {
+        name: name.to_owned(),
+        provider: p.package.name().to_owned(),
+        version: p.version.unwrap_or(p.package.version()).to_owned(),
+    })
 }
 
 /// What [`select`] chose, and what it left out.
@@ -218,8 +316,8 @@ fn resolve_named<'a>(
     world: &World<'a>,
     name: &PkgName,
     force: bool,
-) -> Result<&'a StateEntry, GenerateError> {
-    let base = match world.state.get(name) {
+) -> Result<Cow<'a, StateEntry>, GenerateError> {
+    let base = match world.get(name) {
         Some(entry) => entry,
         None => {
             let by_pkgname = world
@@ -228,7 +326,7 @@ fn resolve_named<'a>(
                 .map(|p| p.base().to_owned());
             let entry = by_pkgname
                 .and_then(|b| PkgName::new(&b).ok())
-                .and_then(|b| world.state.get(&b));
+                .and_then(|b| world.get(&b));
             entry.ok_or_else(|| GenerateError::UnknownPackage {
                 name: name.to_string(),
                 suggestions: close_names(world, name.as_str()),
@@ -261,9 +359,16 @@ pub(crate) fn select(
         for raw in &options.packages {
             let name = PkgName::new(raw).map_err(|e| GenerateError::BadName(e.to_string()))?;
             let candidate = if options.aur || options.local {
-                let state = world.state.get(&name).filter(|s| !s.any);
-                let repo = state.map_or(Ok(Repo::Extra), |s| Repo::new(&s.repo))?;
-                let mut entry = bare_entry(&name, repo, state, target.get(name.as_str()).copied());
+                let state = world.get(&name).filter(|s| !s.any);
+                let repo = state
+                    .as_ref()
+                    .map_or(Ok(Repo::Extra), |s| Repo::new(&s.repo))?;
+                let mut entry = bare_entry(
+                    &name,
+                    repo,
+                    state.as_deref(),
+                    target.get(name.as_str()).copied(),
+                );
                 // `--local` wins over `--aur`, as it always did when fetching.
                 entry.source = if options.local {
                     Source::Local
@@ -280,7 +385,7 @@ pub(crate) fn select(
             } else {
                 let state = resolve_named(world, &name, options.force)?;
                 let mut entry = entry_from_state(
-                    state,
+                    &state,
                     world.x86,
                     target.get(state.pkgbase.as_str()).copied(),
                     warn,
@@ -299,7 +404,7 @@ pub(crate) fn select(
             chosen.insert(candidate.name().to_owned(), candidate);
         }
     } else {
-        for state in world.state.entries().filter(|s| !s.any) {
+        for state in world.entries().filter(|s| !s.any) {
             let arm = target.get(state.pkgbase.as_str()).copied();
             let origin = match options.rebuild_repo.as_deref() {
                 // `--rebuild-repo` lists that repository and nothing else.
@@ -336,7 +441,7 @@ pub(crate) fn select(
                 ));
                 continue;
             }
-            let mut entry = entry_from_state(state, world.x86, arm, warn)?;
+            let mut entry = entry_from_state(&state, world.x86, arm, warn)?;
             if options.use_latest {
                 entry.source = Source::Latest;
             }

@@ -9,7 +9,7 @@ use archport_vercmp::vercmp;
 
 use crate::candidate::{Candidate, Origin};
 use crate::options::Options;
-use crate::select::LeftOut;
+use crate::select::{BinProvided, LeftOut};
 
 /// Why a candidate is listed, beyond its versions; `None` for a plain outdated pkgbase,
 /// whose `cur -> new` says it all.
@@ -93,4 +93,25 @@ pub(crate) fn by_category(
         }
     }
     lines
+}
+
+/// The missing dependencies not added because a target `{name}-bin` provides them: a
+/// heading, then one line per name, by name (nothing when there is none).
+pub(crate) fn bin_provided(found: &[BinProvided]) -> Vec<String> {
+    if found.is_empty() {
+        return Vec::new();
+    }
+    let mut items: Vec<String> = found.iter().map(bin_line).collect();
+    items.sort();
+    let mut lines = vec![format!(
+        "Provided by -bin packages on the target, not built ({}):",
+        items.len()
+    )];
+    lines.extend(items);
+    lines
+}
+
+/// `  foo: foo-bin provides it at 1.2`.
+fn bin_line(b: &BinProvided) -> String {
+    format!("  {}: {} provides it at {}", b.name, b.provider, b.version)
 }

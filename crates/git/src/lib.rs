@@ -13,6 +13,6 @@ mod ops;
 
 pub use error::GitError;
 pub use ops::{
-    Head, check_out, clone_fresh, fetch_default_branch, fetch_tag, head_commit, set_origin,
-    staging_dir,
+    Head, check_out, clone_fresh, fetch_branch, fetch_default_branch, fetch_tag, head_commit,
+    set_origin, staging_dir,
 };

@@ -160,6 +160,28 @@ pub fn fetch_default_branch(repo: &Repository, url: &str) -> Result<(String, Oid
     Ok((branch, oid))
 }
 
+/// Fetches the remote's branch `branch` into `refs/remotes/origin/<branch>`, shallow where
+/// the transport allows it, and returns its newest commit, or `None` when the remote has no
+/// such branch (for a checkout that follows a named branch rather than the default one).
+pub fn fetch_branch(repo: &Repository, url: &str, branch: &str) -> Result<Option<Oid>, GitError> {
+    let tracking = format!("refs/remotes/{ORIGIN}/{branch}");
+    let location = || repo_location(repo);
+    // A tracking ref left from an earlier fetch must not stand in for a deleted branch.
+    if let Ok(mut stale) = repo.find_reference(&tracking) {
+        stale
+            .delete()
+            .map_err(|e| GitError::local("cannot delete the old branch ref in", location(), &e))?;
+    }
+    let mut remote = set_origin(repo, url)?;
+    fetch_shallow(
+        &mut remote,
+        &format!("+refs/heads/{branch}:{tracking}"),
+        url,
+        &format!("branch {branch}"),
+    )?;
+    Ok(repo.refname_to_id(&tracking).ok())
+}
+
 /// Fetches `refs/tags/<tag>` only, shallow where the transport allows it, and returns the
 /// commit it points at, or `None` when the remote has no such tag. A tag left from an
 /// earlier fetch is deleted first, so it never stands in for one the remote lacks.

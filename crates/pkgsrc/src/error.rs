@@ -23,6 +23,13 @@ pub enum FetchError {
         tag: String,
         url: String,
     },
+    /// The repository has no such branch (a per-package source's `branch`).
+    #[error("{pkgbase}: branch {branch} not found in {url}")]
+    BranchMissing {
+        pkgbase: String,
+        branch: String,
+        url: String,
+    },
     /// The version does not give a valid git tag name.
     #[error("{pkgbase}: version {version:?} does not give a valid git tag name")]
     InvalidVersion {

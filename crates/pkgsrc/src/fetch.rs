@@ -169,6 +169,16 @@ pub struct FetchOutcome {
 /// behind that could later pass for a checkout. Local changes in an existing checkout are
 /// carried over the update, or the fetch fails naming the files.
 pub fn fetch(req: &FetchRequest<'_>) -> Result<FetchOutcome, FetchError> {
+    fetch_following(req, None)
+}
+
+/// [`fetch`], but in [`FetchMode::Latest`] the head of `branch` (when given) is checked out
+/// instead of the remote's default branch: a per-package source that follows one branch of
+/// the port's own fork. A branch the remote lacks fails with [`FetchError::BranchMissing`].
+pub fn fetch_following(
+    req: &FetchRequest<'_>,
+    branch: Option<&str>,
+) -> Result<FetchOutcome, FetchError> {
     // PkgName is validated (no `/`, no leading `.`), so the join stays inside dest_root.
     let dir = req.dest_root.join(req.pkgbase.as_str());
     let outcome = match req.mode {
@@ -178,7 +188,8 @@ pub fn fetch(req: &FetchRequest<'_>) -> Result<FetchOutcome, FetchError> {
             use_as_is(req, dir, |pkgbase| Progress::NoUpdate { pkgbase, current })
         }
         FetchMode::Tag => fetch_tag(req, dir),
-        FetchMode::Latest | FetchMode::Aur => fetch_latest(req, dir),
+        FetchMode::Latest => fetch_latest(req, dir, branch),
+        FetchMode::Aur => fetch_latest(req, dir, None),
     }?;
     // Warnings are returned, not logged: the caller prints them once, in its own voice.
     for warning in &outcome.warnings {
@@ -270,7 +281,11 @@ fn fetch_tag(req: &FetchRequest<'_>, dir: PathBuf) -> Result<FetchOutcome, Fetch
     })
 }
 
-fn fetch_latest(req: &FetchRequest<'_>, dir: PathBuf) -> Result<FetchOutcome, FetchError> {
+fn fetch_latest(
+    req: &FetchRequest<'_>,
+    dir: PathBuf,
+    branch: Option<&str>,
+) -> Result<FetchOutcome, FetchError> {
     let pkgbase = req.pkgbase.to_string();
     let git = git_ops::Git::new(&pkgbase, &req.url, &dir);
     let exists = dir.symlink_metadata().is_ok();
@@ -294,11 +309,11 @@ fn fetch_latest(req: &FetchRequest<'_>, dir: PathBuf) -> Result<FetchOutcome, Fe
     let (oid, carried_changes) = if exists {
         let repo = git.open_checkout()?;
         git.ensure_no_local_commits(&repo)?;
-        let oid = git.fetch_default_branch(&repo)?;
+        let oid = fetch_head(&git, &repo, branch)?;
         let carried = git.switch_to(&repo, oid, "the latest commit")?;
         (oid, carried)
     } else {
-        let oid = git.clone_fresh(|repo| git.fetch_default_branch(repo))?;
+        let oid = git.clone_fresh(|repo| fetch_head(&git, repo, branch))?;
         (oid, Vec::new())
     };
     Ok(FetchOutcome {
@@ -308,6 +323,18 @@ fn fetch_latest(req: &FetchRequest<'_>, dir: PathBuf) -> Result<FetchOutcome, Fe
         warnings: Vec::new(),
         carried_changes,
     })
+}
+
+/// Fetches the newest commit of the branch `req.branch` names, else of the default one.
+fn fetch_head(
+    git: &git_ops::Git<'_>,
+    repo: &git2::Repository,
+    branch: Option<&str>,
+) -> Result<git2::Oid, FetchError> {
+    match branch {
+        Some(branch) => git.fetch_branch(repo, branch),
+        None => git.fetch_default_branch(repo),
+    }
 }
 
 /// A warning when the tag's commit is not the one the state repository records (which may

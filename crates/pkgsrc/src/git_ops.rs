@@ -127,6 +127,17 @@ impl<'a> Git<'a> {
             .map_err(|e| self.git_error(e))
     }
 
+    /// Fetches the remote's `branch` and returns its newest commit.
+    pub(crate) fn fetch_branch(&self, repo: &Repository, branch: &str) -> Result<Oid, FetchError> {
+        archport_git::fetch_branch(repo, self.url, branch)
+            .map_err(|e| self.git_error(e))?
+            .ok_or_else(|| FetchError::BranchMissing {
+                pkgbase: self.pkgbase.to_owned(),
+                branch: branch.to_owned(),
+                url: self.url.to_owned(),
+            })
+    }
+
     /// A first checkout through [`archport_git::clone_fresh`]: `fetch_commit` fetches into the
     /// staging repository, the commit it returns is checked out detached, and only then does
     /// the checkout directory appear. On any failure no checkout directory exists.

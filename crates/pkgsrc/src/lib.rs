@@ -20,7 +20,9 @@ mod srcinfo_types;
 
 pub use checkout_version::current_version;
 pub use error::FetchError;
-pub use fetch::{FetchMode, FetchOutcome, FetchRequest, FetchWarning, Progress, fetch};
+pub use fetch::{
+    FetchMode, FetchOutcome, FetchRequest, FetchWarning, Progress, fetch, fetch_following,
+};
 pub use gitlab_path::{
     PATH_PLACEHOLDER, PKGBASE_PLACEHOLDER, UrlTemplateError, aur_url, gitlab_project_path,
     packaging_url,
