@@ -3,32 +3,32 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::QueueError;
-use crate::fencing::{StoredFence, refusal, why_refused};
+use crate::fencing::{StoredFence, unmatched_result, why_refused};
 use crate::model::{
-    JobKey, JobRecord, JobState, NewJob, Resume, RunId, RunInfo, Transition, TransitionRecord,
+    JobKey, JobRecord, NewJob, Resume, RunId, RunInfo, Transition, TransitionRecord,
+};
+use crate::outcome::{
+    Effect, INTERRUPTED_REASON, Times, blocked_reason, keeps_slot_and_log, lease_millis,
+    result_reason,
 };
 use crate::publish_lock::{LocalLocks, PublishLock};
-use crate::reconcile::{
-    Disposition, NewJobProblem, plan_resume, validate_new_jobs, validate_work_jobs,
-};
-use crate::report::{RunSummary, StatusReport};
+use crate::reconcile::{Disposition, plan_resume, validate_new_jobs, validate_work_jobs};
+use crate::report::StatusReport;
+use crate::rows::{Rows, job_columns};
 use crate::store::{StateStore, WorkQueue};
 use crate::work::{
-    Claim, Completion, FenceToken, Fenced, HostStatus, JobResult, Lease,
-    MAX_PKGBUILD_ARCHIVE_BYTES, PkgbuildArchive, RunOptions, WorkJob,
+    Claim, Completion, Fenced, HostStatus, JobResult, Lease, PkgbuildArchive, RunOptions, WorkJob,
 };
 
 /// The schema, embedded from `crates/queue/migrations/`.
@@ -38,21 +38,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// blocks a writer in WAL mode; two writers only meet if two runs share a work dir).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The reason stored on a job whose build was cut short.
-const INTERRUPTED_REASON: &str = "the run stopped during the build";
-
 /// Where build-packages keeps its state under the work dir: `{workdir}/build-state/queue.sqlite`
 /// (`{workdir}/state/` is the clone of the Arch state repository).
 pub fn default_path(workdir: &Path) -> PathBuf {
     workdir.join("build-state").join("queue.sqlite")
-}
-
-/// The columns of `jobs` that make a [`JobRecord`], in [`job_from_row`]'s order.
-macro_rules! job_columns {
-    () => {
-        "pkgbase, cycle_stage, version, repo, state, attempt, slot, log, reason, blocked_by, \
-         queued_at, started_at, finished_at, duration_ms, host, lease_until"
-    };
 }
 
 /// The build state in one SQLite file.
@@ -136,36 +125,9 @@ impl SqliteStore {
         move |source| QueueError::Query { db, action, source }
     }
 
-    fn corrupt(&self, what: String) -> QueueError {
-        QueueError::Corrupt {
-            db: self.db.clone(),
-            what,
-        }
-    }
-
-    fn new_job_error(&self, problem: NewJobProblem) -> QueueError {
-        match problem {
-            NewJobProblem::Duplicate(key) => QueueError::DuplicateJob {
-                db: self.db.clone(),
-                key,
-            },
-            NewJobProblem::BadState(key, state) => QueueError::InvalidNewJob {
-                db: self.db.clone(),
-                key,
-                state,
-            },
-            NewJobProblem::UnknownDependency(key, dep) => QueueError::UnknownDependency {
-                db: self.db.clone(),
-                key,
-                dep,
-            },
-            NewJobProblem::TooLarge(key, size) => QueueError::PkgbuildTooLarge {
-                db: self.db.clone(),
-                key,
-                size,
-                max: MAX_PKGBUILD_ARCHIVE_BYTES,
-            },
-        }
+    /// Reads this database's rows.
+    fn rows(&self) -> Rows<'_> {
+        Rows::new(&self.db)
     }
 
     /// A write transaction that holds the database's write lock from the start, so it never
@@ -316,122 +278,7 @@ impl SqliteStore {
         .fetch_all(executor)
         .await
         .map_err(self.query_error(format!("reading the jobs of run {run}")))?;
-        rows.iter().map(|row| self.job_from_row(row)).collect()
-    }
-
-    fn job_from_row(&self, row: &SqliteRow) -> Result<JobRecord, QueueError> {
-        let key = JobKey {
-            pkgbase: self.column(row, "pkgbase")?,
-            cycle_stage: self.small(row, "cycle_stage")?,
-        };
-        Ok(JobRecord {
-            version: self.column(row, "version")?,
-            repo: self.column(row, "repo")?,
-            state: self.state(row)?,
-            attempt: self.small(row, "attempt")?,
-            slot: self.optional_small(row, "slot")?,
-            log: self.column(row, "log")?,
-            reason: self.column(row, "reason")?,
-            blocked_by: self.column(row, "blocked_by")?,
-            queued_at: self.time(row, "queued_at")?,
-            started_at: self.optional_time(row, "started_at")?,
-            finished_at: self.optional_time(row, "finished_at")?,
-            duration_secs: self.seconds(row, "duration_ms")?,
-            host: self.column(row, "host")?,
-            lease_until: self.optional_time(row, "lease_until")?,
-            key,
-        })
-    }
-
-    fn transition_from_row(&self, row: &SqliteRow) -> Result<TransitionRecord, QueueError> {
-        Ok(TransitionRecord {
-            key: JobKey {
-                pkgbase: self.column(row, "pkgbase")?,
-                cycle_stage: self.small(row, "cycle_stage")?,
-            },
-            state: self.state(row)?,
-            version: self.column(row, "version")?,
-            attempt: self.small(row, "attempt")?,
-            slot: self.optional_small(row, "slot")?,
-            log: self.column(row, "log")?,
-            reason: self.column(row, "reason")?,
-            blocked_by: self.column(row, "blocked_by")?,
-            at: self.time(row, "at")?,
-            duration_secs: self.seconds(row, "duration_ms")?,
-        })
-    }
-
-    fn column<'r, T>(&self, row: &'r SqliteRow, name: &str) -> Result<T, QueueError>
-    where
-        T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
-    {
-        row.try_get(name)
-            .map_err(|source| self.corrupt(format!("column {name}: {source}")))
-    }
-
-    fn small<T: TryFrom<i64>>(&self, row: &SqliteRow, name: &str) -> Result<T, QueueError> {
-        let value: i64 = self.column(row, name)?;
-        T::try_from(value)
-            .map_err(|_| self.corrupt(format!("column {name}: {value} is out of range")))
-    }
-
-    fn optional_small<T: TryFrom<i64>>(
-        &self,
-        row: &SqliteRow,
-        name: &str,
-    ) -> Result<Option<T>, QueueError> {
-        let value: Option<i64> = self.column(row, name)?;
-        value
-            .map(|value| {
-                T::try_from(value)
-                    .map_err(|_| self.corrupt(format!("column {name}: {value} is out of range")))
-            })
-            .transpose()
-    }
-
-    fn state(&self, row: &SqliteRow) -> Result<JobState, QueueError> {
-        let name: String = self.column(row, "state")?;
-        JobState::from_str(&name).map_err(|error| self.corrupt(format!("column state: {error}")))
-    }
-
-    fn time(&self, row: &SqliteRow, name: &str) -> Result<DateTime<Utc>, QueueError> {
-        let millis: i64 = self.column(row, name)?;
-        self.millis_to_time(millis, name)
-    }
-
-    fn optional_time(
-        &self,
-        row: &SqliteRow,
-        name: &str,
-    ) -> Result<Option<DateTime<Utc>>, QueueError> {
-        let millis: Option<i64> = self.column(row, name)?;
-        millis
-            .map(|millis| self.millis_to_time(millis, name))
-            .transpose()
-    }
-
-    fn millis_to_time(&self, millis: i64, name: &str) -> Result<DateTime<Utc>, QueueError> {
-        DateTime::from_timestamp_millis(millis)
-            .ok_or_else(|| self.corrupt(format!("column {name}: time {millis} is out of range")))
-    }
-
-    fn seconds(&self, row: &SqliteRow, name: &str) -> Result<Option<f64>, QueueError> {
-        let millis: Option<i64> = self.column(row, name)?;
-        Ok(millis.map(|millis| millis as f64 / 1000.0))
-    }
-
-    fn run_from_row(&self, row: &SqliteRow) -> Result<RunSummary, QueueError> {
-        Ok(RunSummary {
-            id: RunId(self.column(row, "id")?),
-            command: self.column(row, "command")?,
-            list_path: self.column(row, "list_path")?,
-            list_timestamp: self.column(row, "list_timestamp")?,
-            host: self.column(row, "host")?,
-            started_at: self.time(row, "started_at")?,
-            resumed_at: self.optional_time(row, "resumed_at")?,
-            resumes: self.small(row, "resumes")?,
-            finished_at: self.optional_time(row, "finished_at")?,
-        })
+        rows.iter().map(|row| self.rows().job(row)).collect()
     }
 
     fn now_millis(&self) -> i64 {
@@ -441,7 +288,7 @@ impl SqliteStore {
 
 impl StateStore for SqliteStore {
     async fn start_run(&self, info: &RunInfo, jobs: &[NewJob]) -> Result<RunId, QueueError> {
-        validate_new_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
+        validate_new_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
         let action = "starting a run";
         let mut tx = self.begin_write(action).await?;
         let now = self.now_millis();
@@ -471,7 +318,7 @@ impl StateStore for SqliteStore {
         info: &RunInfo,
         jobs: &[NewJob],
     ) -> Result<Option<Resume>, QueueError> {
-        validate_new_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
+        validate_new_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
         let action = "resuming the last run";
         let mut tx = self.begin_write(action).await?;
         let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM runs")
@@ -575,24 +422,12 @@ impl StateStore for SqliteStore {
                 key: key.clone(),
             });
         };
-        let attempt: i64 = self.column(&current, "attempt")?;
-        let started_at: Option<i64> = self.column(&current, "started_at")?;
-
-        // What each state does to the job's times and attempt count.
-        let (attempt, started_at, finished_at, duration_ms) = match transition.state {
-            JobState::Building => (attempt + 1, Some(now), None, None),
-            JobState::Queued => (attempt, None, None, None),
-            JobState::Built | JobState::Failed | JobState::Interrupted => (
-                attempt,
-                started_at,
-                Some(now),
-                started_at.map(|start| now - start),
-            ),
-            JobState::Blocked | JobState::Skipped => (attempt, started_at, Some(now), None),
-        };
-        // A new attempt (or a requeue) starts with a clean slot and log; later transitions
-        // keep them unless given new ones.
-        let keep_slot_and_log = !matches!(transition.state, JobState::Building | JobState::Queued);
+        let times = Times::after(
+            transition.state,
+            self.rows().int(&current, "attempt")?,
+            self.rows().optional_int(&current, "started_at")?,
+            now,
+        );
         sqlx::query(
             "UPDATE jobs SET state = ?1, attempt = ?2, started_at = ?3, finished_at = ?4, \
              duration_ms = ?5, \
@@ -603,14 +438,14 @@ impl StateStore for SqliteStore {
              WHERE run_id = ?12 AND pkgbase = ?13 AND cycle_stage = ?14",
         )
         .bind(transition.state.as_str())
-        .bind(attempt)
-        .bind(started_at)
-        .bind(finished_at)
-        .bind(duration_ms)
+        .bind(times.attempt)
+        .bind(times.started_at)
+        .bind(times.finished_at)
+        .bind(times.duration_ms)
         .bind(now)
         .bind(transition.slot)
         .bind(&transition.log)
-        .bind(keep_slot_and_log)
+        .bind(keeps_slot_and_log(transition.state))
         .bind(&transition.reason)
         .bind(&transition.blocked_by)
         .bind(run.0)
@@ -620,18 +455,7 @@ impl StateStore for SqliteStore {
         .await
         .map_err(self.query_error(action.as_str()))?;
         self.append_history(&mut tx, run, key, now).await?;
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            job_columns!(),
-            " FROM jobs WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?"
-        ))
-        .bind(run.0)
-        .bind(&key.pkgbase)
-        .bind(key.cycle_stage)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(self.query_error(action.as_str()))?;
-        let record = self.job_from_row(&row)?;
+        let record = self.job_record(&mut *tx, run, key).await?;
         self.commit(tx, &action).await?;
         Ok(record)
     }
@@ -678,37 +502,15 @@ impl StateStore for SqliteStore {
         .map_err(self.query_error("reading build durations"))?;
         rows.iter()
             .map(|row| {
-                let pkgbase: String = self.column(row, "pkgbase")?;
-                let millis: i64 = self.column(row, "duration_ms")?;
+                let pkgbase = self.rows().text(row, "pkgbase")?;
+                let millis = self.rows().int(row, "duration_ms")?;
                 Ok((pkgbase, millis as f64 / 1000.0))
             })
             .collect()
     }
 
     async fn status(&self) -> Result<Option<StatusReport>, QueueError> {
-        let action = "reading the last run";
-        // One read transaction: the run and its jobs from the same snapshot.
-        let mut tx = self.pool.begin().await.map_err(self.query_error(action))?;
-        let row = sqlx::query(
-            "SELECT id, command, list_path, list_timestamp, host, started_at, resumed_at, \
-             resumes, finished_at FROM runs ORDER BY id DESC LIMIT 1",
-        )
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(self.query_error(action))?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let run = self.run_from_row(&row)?;
-        let jobs = self.load_jobs(&mut *tx, run.id).await?;
-        let hosts = self.load_hosts(&mut *tx, run.id).await?;
-        tx.rollback().await.map_err(self.query_error(action))?;
-        Ok(Some(StatusReport::with_hosts(
-            run,
-            &jobs,
-            hosts,
-            self.clock.now(),
-        )))
+        self.report(None).await
     }
 
     async fn jobs(&self, run: RunId) -> Result<Vec<JobRecord>, QueueError> {
@@ -733,7 +535,7 @@ impl StateStore for SqliteStore {
         .map_err(self.query_error(format!("reading the history of run {run}")))?;
         let history: Vec<TransitionRecord> = rows
             .iter()
-            .map(|row| self.transition_from_row(row))
+            .map(|row| self.rows().transition(row))
             .collect::<Result<_, _>>()?;
         if history.is_empty() && !self.run_exists(&self.pool, run).await? {
             return Err(QueueError::UnknownRun {
@@ -748,20 +550,6 @@ impl StateStore for SqliteStore {
 /// The state of a job that a claim hands out, with its PKGBUILD digest.
 const LEASED_COLUMNS: &str = "j.pkgbase, j.cycle_stage, j.version, j.repo, j.attempt, j.token, \
      j.lease_until, p.sha256, j.publishing_at, j.entry";
-
-/// Why the blocked dependents of a job are blocked, as the single-host orchestration words it.
-fn blocked_reason(by: &str) -> String {
-    format!("blocked by {by}")
-}
-
-/// What a failed phase is recorded as: `build: makechrootpkg exited with 2`.
-fn failure_reason(phase: &str, cause: &str) -> String {
-    format!("{phase}: {cause}")
-}
-
-fn lease_millis(lease: Duration) -> i64 {
-    i64::try_from(lease.as_millis()).unwrap_or(i64::MAX)
-}
 
 /// The pull model's SQL for SQLite: the single writer makes every transaction serial
 /// (`BEGIN IMMEDIATE`), so a claim needs no row locks.
@@ -786,11 +574,12 @@ impl SqliteStore {
                 run,
             });
         };
+        let rows = self.rows();
         Ok((
-            self.column(&row, "stop_on_failure")?,
-            self.column(&row, "require_publish")?,
-            self.column(&row, "stopped")?,
-            self.column(&row, "finished")?,
+            rows.flag(&row, "stop_on_failure")?,
+            rows.flag(&row, "require_publish")?,
+            rows.flag(&row, "stopped")?,
+            rows.flag(&row, "finished")?,
         ))
     }
 
@@ -889,13 +678,7 @@ impl SqliteStore {
         .fetch_optional(&mut **tx)
         .await
         .map_err(self.query_error(format!("choosing a job of run {run}")))?;
-        row.map(|row| {
-            Ok(JobKey {
-                pkgbase: self.column(&row, "pkgbase")?,
-                cycle_stage: self.small(&row, "cycle_stage")?,
-            })
-        })
-        .transpose()
+        row.map(|row| self.rows().key(&row)).transpose()
     }
 
     /// Marks the jobs of `run` whose lease ran out interrupted (claimable again).
@@ -919,13 +702,9 @@ impl SqliteStore {
         .map_err(self.query_error(format!("reaping the expired leases of run {run}")))?;
         let mut reaped = Vec::with_capacity(rows.len());
         for row in &rows {
-            let seq: i64 = self.column(row, "seq")?;
-            let key = JobKey {
-                pkgbase: self.column(row, "pkgbase")?,
-                cycle_stage: self.small(row, "cycle_stage")?,
-            };
+            let key = self.rows().key(row)?;
             self.append_history(tx, run, &key, now).await?;
-            reaped.push((seq, key));
+            reaped.push((self.rows().int(row, "seq")?, key));
         }
         reaped.sort();
         Ok(reaped.into_iter().map(|(_, key)| key).collect())
@@ -961,14 +740,7 @@ impl SqliteStore {
         .map_err(self.query_error(format!("blocking what depends on {failed}")))?;
         let mut blocked = Vec::with_capacity(rows.len());
         for row in &rows {
-            let seq: i64 = self.column(row, "seq")?;
-            blocked.push((
-                seq,
-                JobKey {
-                    pkgbase: self.column(row, "pkgbase")?,
-                    cycle_stage: self.small(row, "cycle_stage")?,
-                },
-            ));
+            blocked.push((self.rows().int(row, "seq")?, self.rows().key(row)?));
         }
         blocked.sort();
         let blocked: Vec<JobKey> = blocked.into_iter().map(|(_, key)| key).collect();
@@ -995,14 +767,7 @@ impl SqliteStore {
         .fetch_optional(executor)
         .await
         .map_err(self.query_error(format!("reading the lease of {key}")))?;
-        row.map(|row| {
-            Ok(StoredFence {
-                state: self.state(&row)?,
-                token: self.column(&row, "token")?,
-                lease_until: self.column(&row, "lease_until")?,
-            })
-        })
-        .transpose()
+        row.map(|row| self.rows().fence(&row)).transpose()
     }
 
     async fn job_record(
@@ -1023,7 +788,7 @@ impl SqliteStore {
         .await
         .map_err(self.query_error(format!("reading job {key}")))?;
         match row {
-            Some(row) => self.job_from_row(&row),
+            Some(row) => self.rows().job(&row),
             None => Err(QueueError::UnknownJob {
                 db: self.db.clone(),
                 run,
@@ -1044,46 +809,36 @@ impl SqliteStore {
         .fetch_all(executor)
         .await
         .map_err(self.query_error(format!("reading the hosts of run {run}")))?;
-        rows.iter()
-            .map(|row| {
-                Ok(HostStatus {
-                    name: self.column(row, "name")?,
-                    slots: self.small(row, "slots")?,
-                    joined_at: self.time(row, "joined_at")?,
-                    last_seen: self.time(row, "last_seen")?,
-                    building: Vec::new(),
-                })
-            })
-            .collect()
+        rows.iter().map(|row| self.rows().host(row)).collect()
     }
 
-    fn lease_from_row(
-        &self,
-        row: &SqliteRow,
-        run: RunId,
-        host: &str,
-        slot: u32,
-        duration: Duration,
-    ) -> Result<Lease, QueueError> {
-        Ok(Lease {
-            run,
-            key: JobKey {
-                pkgbase: self.column(row, "pkgbase")?,
-                cycle_stage: self.small(row, "cycle_stage")?,
-            },
-            version: self.column(row, "version")?,
-            repo: self.column(row, "repo")?,
-            token: FenceToken(self.column(row, "token")?),
-            attempt: self.small(row, "attempt")?,
-            host: host.to_owned(),
-            slot,
-            duration,
-            expires_at: self.time(row, "lease_until")?,
-            pkgbuild_sha256: self.column(row, "sha256")?,
-            publish_started: self.column::<Option<i64>>(row, "publishing_at")?.is_some(),
-            entry: self.column(row, "entry")?,
-            log: None,
-        })
+    /// The status of `run` (of the last run when `None`), from one read snapshot of the run,
+    /// its jobs and its hosts.
+    async fn report(&self, run: Option<RunId>) -> Result<Option<StatusReport>, QueueError> {
+        let action = "reading a run's status";
+        let mut tx = self.pool.begin().await.map_err(self.query_error(action))?;
+        let row = sqlx::query(
+            "SELECT id, command, list_path, list_timestamp, host, started_at, resumed_at, \
+             resumes, finished_at FROM runs WHERE (?1 IS NULL OR id = ?1) \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(run.map(|run| run.0))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(self.query_error(action))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let summary = self.rows().run(&row)?;
+        let jobs = self.load_jobs(&mut *tx, summary.id).await?;
+        let hosts = self.load_hosts(&mut *tx, summary.id).await?;
+        tx.rollback().await.map_err(self.query_error(action))?;
+        Ok(Some(StatusReport::with_hosts(
+            summary,
+            &jobs,
+            hosts,
+            self.clock.now(),
+        )))
     }
 
     /// The refusal of a fenced heartbeat or publishing start that matched no row.
@@ -1100,7 +855,7 @@ impl WorkQueue for SqliteStore {
         options: RunOptions,
         jobs: &[WorkJob],
     ) -> Result<RunId, QueueError> {
-        validate_work_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
+        validate_work_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
         let action = "creating a run";
         let mut tx = self.begin_write(action).await?;
         let now = self.now_millis();
@@ -1135,7 +890,7 @@ impl WorkQueue for SqliteStore {
         options: RunOptions,
         jobs: &[WorkJob],
     ) -> Result<Option<Resume>, QueueError> {
-        validate_work_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
+        validate_work_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
         let new_jobs: Vec<NewJob> = jobs.iter().map(|job| job.job.clone()).collect();
         let action = "resuming the last run";
         let mut tx = self.begin_write(action).await?;
@@ -1336,7 +1091,7 @@ impl WorkQueue for SqliteStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(self.query_error(action.as_str()))?;
-        let claimed = self.lease_from_row(&row, run, host, slot, lease)?;
+        let claimed = self.rows().lease(&row, run, host, slot, lease)?;
         self.commit(tx, &action).await?;
         Ok(Claim::Claimed(claimed))
     }
@@ -1359,7 +1114,9 @@ impl WorkQueue for SqliteStore {
         .await
         .map_err(self.query_error(format!("renewing the lease of {}", lease.key)))?;
         match renewed {
-            Some(until) => Ok(Fenced::Accepted(self.millis_to_time(until, "lease_until")?)),
+            Some(until) => Ok(Fenced::Accepted(
+                self.rows().millis_to_time(until, "lease_until")?,
+            )),
             None => self.refused(lease, now).await,
         }
     }
@@ -1398,11 +1155,7 @@ impl WorkQueue for SqliteStore {
         let mut tx = self.begin_write(&action).await?;
         let (stop_on_failure, require_publish, _, _) = self.run_rules(&mut tx, run).await?;
         let now = self.now_millis();
-        let reason = match result {
-            JobResult::Failed { phase, cause } => Some(failure_reason(phase, cause)),
-            JobResult::Interrupted => Some(format!("interrupted on {}", lease.host)),
-            JobResult::Published | JobResult::BuiltNotPublished => None,
-        };
+        let reason = result_reason(result, &lease.host);
         let published = matches!(result, JobResult::Published);
         let done = sqlx::query(
             "UPDATE jobs SET state = ?1, finished_at = ?2, duration_ms = ?2 - started_at, \
@@ -1426,24 +1179,14 @@ impl WorkQueue for SqliteStore {
         if done.rows_affected() == 0 {
             let stored = self.stored_fence(&mut *tx, run, key).await?;
             drop(tx);
-            return match refusal(lease.token, now, stored, Some(state)) {
-                Err(refused) => Ok(Fenced::Refused(refused)),
-                Ok(()) => Ok(Fenced::Accepted(Completion {
-                    record: self.job_record(&self.pool, run, key).await?,
-                    blocked: Vec::new(),
-                    stopped_run: false,
-                })),
-            };
+            let record = self.job_record(&self.pool, run, key);
+            return unmatched_result(lease, now, stored, state, record).await;
         }
         self.append_history(&mut tx, run, key, now).await?;
         let mut blocked = Vec::new();
         let mut stopped_run = false;
-        let available = match result {
-            JobResult::Published => true,
-            JobResult::BuiltNotPublished => !require_publish,
-            JobResult::Failed { .. } | JobResult::Interrupted => false,
-        };
-        if available {
+        let effect = Effect::of(result, require_publish, stop_on_failure);
+        if effect == Effect::Frees {
             sqlx::query(
                 "UPDATE jobs SET pending_deps = pending_deps - 1 \
                  WHERE run_id = ?1 AND (pkgbase, cycle_stage) IN (SELECT pkgbase, cycle_stage \
@@ -1455,9 +1198,9 @@ impl WorkQueue for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(self.query_error(action.as_str()))?;
-        } else if !matches!(result, JobResult::Interrupted) {
+        } else if let Effect::Blocks { stop_run } = effect {
             blocked = self.cascade(&mut tx, run, key, now).await?;
-            if stop_on_failure && matches!(result, JobResult::Failed { .. }) {
+            if stop_run {
                 let stopped = sqlx::query(
                     "UPDATE runs SET stopped_at = ? WHERE id = ? AND stopped_at IS NULL",
                 )
@@ -1503,7 +1246,7 @@ impl WorkQueue for SqliteStore {
         .map_err(self.query_error(format!("reading the PKGBUILD archive of {key}")))?;
         row.map(|(sha256, bytes)| {
             PkgbuildArchive::verified(bytes, &sha256).ok_or_else(|| {
-                self.corrupt(format!(
+                self.rows().corrupt(format!(
                     "the PKGBUILD archive of {key} does not match its sha256 {sha256}"
                 ))
             })
@@ -1516,38 +1259,12 @@ impl WorkQueue for SqliteStore {
     }
 
     async fn run_status(&self, run: RunId) -> Result<StatusReport, QueueError> {
-        let action = format!("reading run {run}");
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(self.query_error(action.as_str()))?;
-        let row = sqlx::query(
-            "SELECT id, command, list_path, list_timestamp, host, started_at, resumed_at, \
-             resumes, finished_at FROM runs WHERE id = ?",
-        )
-        .bind(run.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(self.query_error(action.as_str()))?;
-        let Some(row) = row else {
-            return Err(QueueError::UnknownRun {
+        self.report(Some(run))
+            .await?
+            .ok_or_else(|| QueueError::UnknownRun {
                 db: self.db.clone(),
                 run,
-            });
-        };
-        let summary = self.run_from_row(&row)?;
-        let jobs = self.load_jobs(&mut *tx, run).await?;
-        let hosts = self.load_hosts(&mut *tx, run).await?;
-        tx.rollback()
-            .await
-            .map_err(self.query_error(action.as_str()))?;
-        Ok(StatusReport::with_hosts(
-            summary,
-            &jobs,
-            hosts,
-            self.clock.now(),
-        ))
+            })
     }
 }
 
