@@ -1159,24 +1159,12 @@ impl PostgresStore {
         }
         Ok(history)
     }
-
-    fn plain_jobs(jobs: &[NewJob]) -> Vec<WorkJob> {
-        jobs.iter()
-            .map(|job| WorkJob {
-                job: job.clone(),
-                deps: Vec::new(),
-                priority: 0.0,
-                pkgbuild: None,
-                entry: None,
-            })
-            .collect()
-    }
 }
 
 impl StateStore for PostgresStore {
     async fn start_run(&self, info: &RunInfo, jobs: &[NewJob]) -> Result<RunId, QueueError> {
         validate_new_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
-        let work = Self::plain_jobs(jobs);
+        let work: Vec<WorkJob> = jobs.iter().map(WorkJob::plain).collect();
         let options = RunOptions {
             stop_on_failure: false,
             require_publish: false,
@@ -1191,7 +1179,7 @@ impl StateStore for PostgresStore {
         jobs: &[NewJob],
     ) -> Result<Option<Resume>, QueueError> {
         validate_new_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
-        let work = Self::plain_jobs(jobs);
+        let work: Vec<WorkJob> = jobs.iter().map(WorkJob::plain).collect();
         let options = RunOptions {
             stop_on_failure: false,
             require_publish: false,

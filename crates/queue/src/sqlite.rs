@@ -216,18 +216,6 @@ impl SqliteStore {
         run: RunId,
         seq: u32,
         job: &NewJob,
-        now: i64,
-    ) -> Result<(), QueueError> {
-        self.insert_job_with_priority(tx, run, seq, job, 0.0, now)
-            .await
-    }
-
-    async fn insert_job_with_priority(
-        &self,
-        tx: &mut Transaction<'static, Sqlite>,
-        run: RunId,
-        seq: u32,
-        job: &NewJob,
         priority: f64,
         now: i64,
     ) -> Result<(), QueueError> {
@@ -289,28 +277,8 @@ impl SqliteStore {
 impl StateStore for SqliteStore {
     async fn start_run(&self, info: &RunInfo, jobs: &[NewJob]) -> Result<RunId, QueueError> {
         validate_new_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
-        let action = "starting a run";
-        let mut tx = self.begin_write(action).await?;
-        let now = self.now_millis();
-        self.interrupt_building(&mut tx, None, now).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO runs (command, list_path, list_timestamp, host, started_at) \
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(&info.command)
-        .bind(&info.list_path)
-        .bind(&info.list_timestamp)
-        .bind(&info.host)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(self.query_error(action))?;
-        let run = RunId(inserted.last_insert_rowid());
-        for (seq, job) in (0u32..).zip(jobs) {
-            self.insert_job(&mut tx, run, seq, job, now).await?;
-        }
-        self.commit(tx, action).await?;
-        Ok(run)
+        let work: Vec<WorkJob> = jobs.iter().map(WorkJob::plain).collect();
+        self.create(info, PLAIN_RULES, &work, true).await
     }
 
     async fn resume_run(
@@ -319,85 +287,8 @@ impl StateStore for SqliteStore {
         jobs: &[NewJob],
     ) -> Result<Option<Resume>, QueueError> {
         validate_new_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
-        let action = "resuming the last run";
-        let mut tx = self.begin_write(action).await?;
-        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM runs")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(self.query_error(action))?;
-        let Some(run) = last.map(RunId) else {
-            return Ok(None);
-        };
-        let now = self.now_millis();
-        self.interrupt_building(&mut tx, Some(run), now).await?;
-        let existing = self.load_jobs(&mut *tx, run).await?;
-        let plan = plan_resume(run, &existing, jobs, None);
-
-        for key in &plan.summary.dropped {
-            sqlx::query("DELETE FROM jobs WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?")
-                .bind(run.0)
-                .bind(&key.pkgbase)
-                .bind(key.cycle_stage)
-                .execute(&mut *tx)
-                .await
-                .map_err(self.query_error(format!("dropping job {key}")))?;
-        }
-        for &(seq, job, disposition) in &plan.jobs {
-            match disposition {
-                Disposition::Keep => {
-                    sqlx::query(
-                        "UPDATE jobs SET seq = ?, repo = ? \
-                         WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?",
-                    )
-                    .bind(seq)
-                    .bind(&job.repo)
-                    .bind(run.0)
-                    .bind(&job.key.pkgbase)
-                    .bind(job.key.cycle_stage)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(self.query_error(format!("keeping job {}", job.key)))?;
-                }
-                Disposition::Reset { attempt } => {
-                    sqlx::query(
-                        "UPDATE jobs SET seq = ?, version = ?, repo = ?, state = ?, attempt = ?, \
-                         slot = NULL, log = NULL, reason = ?, blocked_by = NULL, queued_at = ?, \
-                         started_at = NULL, finished_at = NULL, duration_ms = NULL \
-                         WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?",
-                    )
-                    .bind(seq)
-                    .bind(&job.version)
-                    .bind(&job.repo)
-                    .bind(job.state.as_str())
-                    .bind(attempt)
-                    .bind(&job.reason)
-                    .bind(now)
-                    .bind(run.0)
-                    .bind(&job.key.pkgbase)
-                    .bind(job.key.cycle_stage)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(self.query_error(format!("requeueing job {}", job.key)))?;
-                    self.append_history(&mut tx, run, &job.key, now).await?;
-                }
-                Disposition::Insert => self.insert_job(&mut tx, run, seq, job, now).await?,
-            }
-        }
-        sqlx::query(
-            "UPDATE runs SET command = ?, list_path = ?, list_timestamp = ?, host = ?, \
-             resumed_at = ?, resumes = resumes + 1, finished_at = NULL WHERE id = ?",
-        )
-        .bind(&info.command)
-        .bind(&info.list_path)
-        .bind(&info.list_timestamp)
-        .bind(&info.host)
-        .bind(now)
-        .bind(run.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(self.query_error(action))?;
-        self.commit(tx, action).await?;
-        Ok(Some(plan.summary))
+        let work: Vec<WorkJob> = jobs.iter().map(WorkJob::plain).collect();
+        self.resume(info, PLAIN_RULES, &work, false).await
     }
 
     async fn record(&self, run: RunId, transition: &Transition) -> Result<JobRecord, QueueError> {
@@ -550,6 +441,13 @@ impl StateStore for SqliteStore {
 /// The state of a job that a claim hands out, with its PKGBUILD digest.
 const LEASED_COLUMNS: &str = "j.pkgbase, j.cycle_stage, j.version, j.repo, j.attempt, j.token, \
      j.lease_until, p.sha256, j.publishing_at, j.entry";
+
+/// The rules of a run of the single-host state machine: the schema's defaults, which such
+/// runs have always had (nothing claims their jobs, so nothing reads them).
+const PLAIN_RULES: RunOptions = RunOptions {
+    stop_on_failure: false,
+    require_publish: true,
+};
 
 /// The pull model's SQL for SQLite: the single writer makes every transaction serial
 /// (`BEGIN IMMEDIATE`), so a claim needs no row locks.
@@ -841,24 +739,21 @@ impl SqliteStore {
         )))
     }
 
-    /// The refusal of a fenced heartbeat or publishing start that matched no row.
-    async fn refused<T>(&self, lease: &Lease, now: i64) -> Result<Fenced<T>, QueueError> {
-        let stored = self.stored_fence(&self.pool, lease.run, &lease.key).await?;
-        Ok(Fenced::Refused(why_refused(lease.token, now, stored)))
-    }
-}
-
-impl WorkQueue for SqliteStore {
-    async fn create_run(
+    /// Creates a run of `jobs`; with `interrupt_others`, the builds of every earlier run
+    /// still marked building are marked interrupted in the same transaction.
+    async fn create(
         &self,
         info: &RunInfo,
         options: RunOptions,
         jobs: &[WorkJob],
+        interrupt_others: bool,
     ) -> Result<RunId, QueueError> {
-        validate_work_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
         let action = "creating a run";
         let mut tx = self.begin_write(action).await?;
         let now = self.now_millis();
+        if interrupt_others {
+            self.interrupt_building(&mut tx, None, now).await?;
+        }
         let inserted = sqlx::query(
             "INSERT INTO runs (command, list_path, list_timestamp, host, started_at, \
              stop_on_failure, require_publish) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -875,7 +770,7 @@ impl WorkQueue for SqliteStore {
         .map_err(self.query_error(action))?;
         let run = RunId(inserted.last_insert_rowid());
         for (seq, job) in (0u32..).zip(jobs) {
-            self.insert_job_with_priority(&mut tx, run, seq, &job.job, job.priority, now)
+            self.insert_job(&mut tx, run, seq, &job.job, job.priority, now)
                 .await?;
         }
         self.write_work(&mut tx, run, jobs, options.require_publish)
@@ -884,13 +779,16 @@ impl WorkQueue for SqliteStore {
         Ok(run)
     }
 
-    async fn resume_work(
+    /// Brings the last run in line with `jobs` and reopens it. With `live`, builds still
+    /// under a lease go on (hosts of a shared run); without, they are marked interrupted
+    /// first (the single-host state machine, whose builds died with its process).
+    async fn resume(
         &self,
         info: &RunInfo,
         options: RunOptions,
         jobs: &[WorkJob],
+        live: bool,
     ) -> Result<Option<Resume>, QueueError> {
-        validate_work_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
         let new_jobs: Vec<NewJob> = jobs.iter().map(|job| job.job.clone()).collect();
         let action = "resuming the last run";
         let mut tx = self.begin_write(action).await?;
@@ -902,8 +800,12 @@ impl WorkQueue for SqliteStore {
             return Ok(None);
         };
         let now = self.now_millis();
+        if !live {
+            self.interrupt_building(&mut tx, Some(run), now).await?;
+        }
         let existing = self.load_jobs(&mut *tx, run).await?;
-        let plan = plan_resume(run, &existing, &new_jobs, Some(self.clock.now()));
+        let live_at = live.then(|| self.clock.now());
+        let plan = plan_resume(run, &existing, &new_jobs, live_at);
         for key in &plan.summary.dropped {
             sqlx::query("DELETE FROM jobs WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?")
                 .bind(run.0)
@@ -959,7 +861,7 @@ impl WorkQueue for SqliteStore {
                     self.append_history(&mut tx, run, &job.key, now).await?;
                 }
                 Disposition::Insert => {
-                    self.insert_job_with_priority(&mut tx, run, seq, job, work.priority, now)
+                    self.insert_job(&mut tx, run, seq, job, work.priority, now)
                         .await?;
                 }
             }
@@ -984,6 +886,34 @@ impl WorkQueue for SqliteStore {
         .map_err(self.query_error(action))?;
         self.commit(tx, action).await?;
         Ok(Some(plan.summary))
+    }
+
+    /// The refusal of a fenced heartbeat or publishing start that matched no row.
+    async fn refused<T>(&self, lease: &Lease, now: i64) -> Result<Fenced<T>, QueueError> {
+        let stored = self.stored_fence(&self.pool, lease.run, &lease.key).await?;
+        Ok(Fenced::Refused(why_refused(lease.token, now, stored)))
+    }
+}
+
+impl WorkQueue for SqliteStore {
+    async fn create_run(
+        &self,
+        info: &RunInfo,
+        options: RunOptions,
+        jobs: &[WorkJob],
+    ) -> Result<RunId, QueueError> {
+        validate_work_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
+        self.create(info, options, jobs, false).await
+    }
+
+    async fn resume_work(
+        &self,
+        info: &RunInfo,
+        options: RunOptions,
+        jobs: &[WorkJob],
+    ) -> Result<Option<Resume>, QueueError> {
+        validate_work_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
+        self.resume(info, options, jobs, true).await
     }
 
     async fn current_run(&self) -> Result<Option<RunId>, QueueError> {
