@@ -606,11 +606,7 @@ impl PostgresStore {
         .map_err(self.query_error(format!("reading job {key}")))?;
         match row {
             Some(row) => self.rows().job(&row),
-            None => Err(QueueError::UnknownJob {
-                db: self.db.clone(),
-                run,
-                key: key.clone(),
-            }),
+            None => Err(QueueError::unknown_job(&self.db, run, key)),
         }
     }
 
@@ -685,10 +681,7 @@ impl PostgresStore {
             .await
             .map_err(self.query_error(action.as_str()))?;
             let Some(row) = row else {
-                return Err(QueueError::UnknownRun {
-                    db: self.db.clone(),
-                    run,
-                });
+                return Err(QueueError::unknown_run(&self.db, run));
             };
             let rows = self.rows();
             if rows.flag(&row, "stopped")? {
@@ -1076,11 +1069,7 @@ impl PostgresStore {
         .await
         .map_err(self.query_error(action.as_str()))?;
         let Some(current) = current else {
-            return Err(QueueError::UnknownJob {
-                db: self.db.clone(),
-                run,
-                key: key.clone(),
-            });
+            return Err(QueueError::unknown_job(&self.db, run, key));
         };
         let times = Times::after(
             transition.state,
@@ -1125,10 +1114,7 @@ impl PostgresStore {
         let action = format!("marking the builds of run {run} interrupted");
         let mut tx = self.begin(&action).await?;
         if !self.run_exists(&mut *tx, run).await? {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         let count = self
             .interrupt_building(&mut tx, Some(run), self.now_millis())
@@ -1152,10 +1138,7 @@ impl PostgresStore {
             .map(|row| self.rows().transition(row))
             .collect::<Result<_, QueueError>>()?;
         if history.is_empty() && !self.run_exists(&self.pool, run).await? {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         Ok(history)
     }
@@ -1209,10 +1192,7 @@ impl StateStore for PostgresStore {
             })
             .await?;
         if done.rows_affected() == 0 {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         Ok(())
     }
@@ -1231,13 +1211,7 @@ impl StateStore for PostgresStore {
                 .map_err(self.query_error("reading build durations"))
             })
             .await?;
-        rows.iter()
-            .map(|row| {
-                let pkgbase = self.rows().text(row, "pkgbase")?;
-                let millis = self.rows().int(row, "duration_ms")?;
-                Ok((pkgbase, millis as f64 / 1000.0))
-            })
-            .collect()
+        rows.iter().map(|row| self.rows().duration(row)).collect()
     }
 
     async fn status(&self) -> Result<Option<StatusReport>, QueueError> {
@@ -1247,10 +1221,7 @@ impl StateStore for PostgresStore {
     async fn jobs(&self, run: RunId) -> Result<Vec<JobRecord>, QueueError> {
         let jobs = self.retrying(|| self.load_jobs(&self.pool, run)).await?;
         if jobs.is_empty() && !self.run_exists(&self.pool, run).await? {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         Ok(jobs)
     }
@@ -1416,14 +1387,8 @@ impl WorkQueue for PostgresStore {
                 .map_err(self.query_error(format!("reading the PKGBUILD archive of {key}")))
             })
             .await?;
-        row.map(|(sha256, bytes)| {
-            PkgbuildArchive::verified(bytes, &sha256).ok_or_else(|| {
-                self.rows().corrupt(format!(
-                    "the PKGBUILD archive of {key} does not match its sha256 {sha256}"
-                ))
-            })
-        })
-        .transpose()
+        row.map(|(sha256, bytes)| self.rows().pkgbuild(key, &sha256, bytes))
+            .transpose()
     }
 
     async fn publish_lock(&self, repo: &str) -> Result<PublishLock, QueueError> {
@@ -1449,10 +1414,7 @@ impl WorkQueue for PostgresStore {
     async fn run_status(&self, run: RunId) -> Result<StatusReport, QueueError> {
         self.retrying(|| self.report(Some(run)))
             .await?
-            .ok_or_else(|| QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            })
+            .ok_or_else(|| QueueError::unknown_run(&self.db, run))
     }
 }
 

@@ -13,7 +13,7 @@ use crate::error::QueueError;
 use crate::fencing::StoredFence;
 use crate::model::{JobKey, JobRecord, JobState, RunId, TransitionRecord};
 use crate::report::RunSummary;
-use crate::work::{FenceToken, HostStatus, Lease};
+use crate::work::{FenceToken, HostStatus, Lease, PkgbuildArchive};
 
 /// The columns of `jobs` that make a [`JobRecord`] (see [`Rows::job`]), for both backends'
 /// `SELECT`s.
@@ -277,6 +277,28 @@ impl<'a> Rows<'a> {
             state: self.state(row)?,
             token: self.optional_int(row, "token")?,
             lease_until: self.optional_int(row, "lease_until")?,
+        })
+    }
+
+    /// A pkgbase's last build duration in seconds, from its `pkgbase` and `duration_ms`.
+    pub(crate) fn duration(&self, row: &impl StoredRow) -> Result<(String, f64), QueueError> {
+        let pkgbase = self.text(row, "pkgbase")?;
+        let millis = self.int(row, "duration_ms")?;
+        Ok((pkgbase, millis as f64 / 1000.0))
+    }
+
+    /// The stored PKGBUILD archive of `key`, checked against its stored `sha256`: a
+    /// mismatch means the database was damaged, and a worker must not build from it.
+    pub(crate) fn pkgbuild(
+        &self,
+        key: &JobKey,
+        sha256: &str,
+        bytes: Vec<u8>,
+    ) -> Result<PkgbuildArchive, QueueError> {
+        PkgbuildArchive::verified(bytes, sha256).ok_or_else(|| {
+            self.corrupt(format!(
+                "the PKGBUILD archive of {key} does not match its sha256 {sha256}"
+            ))
         })
     }
 

@@ -307,11 +307,7 @@ impl StateStore for SqliteStore {
         .await
         .map_err(self.query_error(action.as_str()))?;
         let Some(current) = current else {
-            return Err(QueueError::UnknownJob {
-                db: self.db.clone(),
-                run,
-                key: key.clone(),
-            });
+            return Err(QueueError::unknown_job(&self.db, run, key));
         };
         let times = Times::after(
             transition.state,
@@ -355,10 +351,7 @@ impl StateStore for SqliteStore {
         let action = format!("marking the builds of run {run} interrupted");
         let mut tx = self.begin_write(&action).await?;
         if !self.run_exists(&mut *tx, run).await? {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         let now = self.now_millis();
         let count = self.interrupt_building(&mut tx, Some(run), now).await?;
@@ -374,10 +367,7 @@ impl StateStore for SqliteStore {
             .await
             .map_err(self.query_error(format!("finishing run {run}")))?;
         if done.rows_affected() == 0 {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         Ok(())
     }
@@ -391,13 +381,7 @@ impl StateStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(self.query_error("reading build durations"))?;
-        rows.iter()
-            .map(|row| {
-                let pkgbase = self.rows().text(row, "pkgbase")?;
-                let millis = self.rows().int(row, "duration_ms")?;
-                Ok((pkgbase, millis as f64 / 1000.0))
-            })
-            .collect()
+        rows.iter().map(|row| self.rows().duration(row)).collect()
     }
 
     async fn status(&self) -> Result<Option<StatusReport>, QueueError> {
@@ -407,10 +391,7 @@ impl StateStore for SqliteStore {
     async fn jobs(&self, run: RunId) -> Result<Vec<JobRecord>, QueueError> {
         let jobs = self.load_jobs(&self.pool, run).await?;
         if jobs.is_empty() && !self.run_exists(&self.pool, run).await? {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         Ok(jobs)
     }
@@ -429,10 +410,7 @@ impl StateStore for SqliteStore {
             .map(|row| self.rows().transition(row))
             .collect::<Result<_, _>>()?;
         if history.is_empty() && !self.run_exists(&self.pool, run).await? {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         Ok(history)
     }
@@ -467,10 +445,7 @@ impl SqliteStore {
         .await
         .map_err(self.query_error(format!("reading run {run}")))?;
         let Some(row) = row else {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         };
         let rows = self.rows();
         Ok((
@@ -687,11 +662,7 @@ impl SqliteStore {
         .map_err(self.query_error(format!("reading job {key}")))?;
         match row {
             Some(row) => self.rows().job(&row),
-            None => Err(QueueError::UnknownJob {
-                db: self.db.clone(),
-                run,
-                key: key.clone(),
-            }),
+            None => Err(QueueError::unknown_job(&self.db, run, key)),
         }
     }
 
@@ -1174,14 +1145,8 @@ impl WorkQueue for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(self.query_error(format!("reading the PKGBUILD archive of {key}")))?;
-        row.map(|(sha256, bytes)| {
-            PkgbuildArchive::verified(bytes, &sha256).ok_or_else(|| {
-                self.rows().corrupt(format!(
-                    "the PKGBUILD archive of {key} does not match its sha256 {sha256}"
-                ))
-            })
-        })
-        .transpose()
+        row.map(|(sha256, bytes)| self.rows().pkgbuild(key, &sha256, bytes))
+            .transpose()
     }
 
     async fn publish_lock(&self, repo: &str) -> Result<PublishLock, QueueError> {
@@ -1191,10 +1156,7 @@ impl WorkQueue for SqliteStore {
     async fn run_status(&self, run: RunId) -> Result<StatusReport, QueueError> {
         self.report(Some(run))
             .await?
-            .ok_or_else(|| QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            })
+            .ok_or_else(|| QueueError::unknown_run(&self.db, run))
     }
 }
 
