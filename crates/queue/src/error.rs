@@ -112,6 +112,25 @@ pub enum QueueError {
     },
 }
 
+impl QueueError {
+    /// `run` is not in the database `db`.
+    pub(crate) fn unknown_run(db: &str, run: RunId) -> Self {
+        QueueError::UnknownRun {
+            db: db.to_owned(),
+            run,
+        }
+    }
+
+    /// `key` is not a job of `run` in the database `db`.
+    pub(crate) fn unknown_job(db: &str, run: RunId, key: &JobKey) -> Self {
+        QueueError::UnknownJob {
+            db: db.to_owned(),
+            run,
+            key: key.clone(),
+        }
+    }
+}
+
 /// What went wrong packing or unpacking a PKGBUILD tree.
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {

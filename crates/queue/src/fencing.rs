@@ -1,8 +1,11 @@
 //! Why a fenced call matched no row: the rule every backend applies to the job's stored
 //! token, state and lease after its fenced statement refused to record anything.
 
-use crate::model::JobState;
-use crate::work::{FenceToken, Refusal};
+use std::future::Future;
+
+use crate::error::QueueError;
+use crate::model::{JobRecord, JobState};
+use crate::work::{Completion, FenceToken, Fenced, Lease, Refusal};
 
 /// The fencing columns of a job as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +31,27 @@ pub(crate) fn refusal(
     match stored {
         Some(stored) if stored.token == Some(presented.0) && done == Some(stored.state) => Ok(()),
         _ => Err(why_refused(presented, now, stored)),
+    }
+}
+
+/// The answer to recording `done` under `lease` at `now` when the fenced statement matched
+/// nothing, the job being `stored`: refused, or, for a retry of the same result under the
+/// same token, accepted again as `record` (read only then) with nothing blocked or stopped,
+/// since the first call already did that.
+pub(crate) async fn unmatched_result(
+    lease: &Lease,
+    now: i64,
+    stored: Option<StoredFence>,
+    done: JobState,
+    record: impl Future<Output = Result<JobRecord, QueueError>>,
+) -> Result<Fenced<Completion>, QueueError> {
+    match refusal(lease.token, now, stored, Some(done)) {
+        Err(refused) => Ok(Fenced::Refused(refused)),
+        Ok(()) => Ok(Fenced::Accepted(Completion {
+            record: record.await?,
+            blocked: Vec::new(),
+            stopped_run: false,
+        })),
     }
 }
 

@@ -16,24 +16,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Connection, PgConnection, Postgres, Row, Transaction};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Connection, PgConnection, Postgres, Transaction};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::QueueError;
-use crate::fencing::{StoredFence, refusal, why_refused};
+use crate::fencing::{StoredFence, unmatched_result, why_refused};
 use crate::model::{
     JobKey, JobRecord, JobState, NewJob, Resume, RunId, RunInfo, Transition, TransitionRecord,
 };
-use crate::publish_lock::{ADVISORY_CLASS, PublishLock};
-use crate::reconcile::{
-    Disposition, NewJobProblem, plan_resume, validate_new_jobs, validate_work_jobs,
+use crate::outcome::{
+    Effect, INTERRUPTED_REASON, Times, blocked_reason, keeps_slot_and_log, lease_millis,
+    result_reason,
 };
-use crate::report::{RunSummary, StatusReport};
+use crate::publish_lock::{ADVISORY_CLASS, PublishLock};
+use crate::reconcile::{Disposition, plan_resume, validate_new_jobs, validate_work_jobs};
+use crate::report::StatusReport;
+use crate::rows::{Rows, job_columns};
 use crate::store::{StateStore, WorkQueue};
 use crate::work::{
-    Claim, Completion, FenceToken, Fenced, HostStatus, JobResult, Lease,
-    MAX_PKGBUILD_ARCHIVE_BYTES, PkgbuildArchive, RunOptions, WorkJob,
+    Claim, Completion, Fenced, HostStatus, JobResult, Lease, PkgbuildArchive, RunOptions, WorkJob,
 };
 
 /// The schema, embedded from `crates/queue/migrations/postgres/`.
@@ -46,17 +48,6 @@ const RECONNECT_FOR: Duration = Duration::from_secs(120);
 /// The first pause between retries; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(50);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-
-/// The reason stored on a job whose build was cut short.
-const INTERRUPTED_REASON: &str = "the run stopped during the build";
-
-/// The columns of `jobs` that make a [`JobRecord`], in [`PostgresStore::job_from_row`]'s order.
-macro_rules! job_columns {
-    () => {
-        "pkgbase, cycle_stage, version, repo, state, attempt, slot, log, reason, blocked_by, \
-         queued_at, started_at, finished_at, duration_ms, host, lease_until"
-    };
-}
 
 /// The columns of `transitions` the history is appended from, and their sources in `jobs`.
 macro_rules! history_insert {
@@ -121,10 +112,6 @@ fn transient(error: &QueueError) -> bool {
         ),
         _ => false,
     }
-}
-
-fn lease_millis(lease: Duration) -> i64 {
-    i64::try_from(lease.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// The build state in a PostgreSQL database.
@@ -246,28 +233,9 @@ impl PostgresStore {
         move |source| QueueError::Query { db, action, source }
     }
 
-    fn corrupt(&self, what: String) -> QueueError {
-        QueueError::Corrupt {
-            db: self.db.clone(),
-            what,
-        }
-    }
-
-    fn new_job_error(&self, problem: NewJobProblem) -> QueueError {
-        let db = self.db.clone();
-        match problem {
-            NewJobProblem::Duplicate(key) => QueueError::DuplicateJob { db, key },
-            NewJobProblem::BadState(key, state) => QueueError::InvalidNewJob { db, key, state },
-            NewJobProblem::UnknownDependency(key, dep) => {
-                QueueError::UnknownDependency { db, key, dep }
-            }
-            NewJobProblem::TooLarge(key, size) => QueueError::PkgbuildTooLarge {
-                db,
-                key,
-                size,
-                max: MAX_PKGBUILD_ARCHIVE_BYTES,
-            },
-        }
+    /// Reads this database's rows.
+    fn rows(&self) -> Rows<'_> {
+        Rows::new(&self.db)
     }
 
     async fn begin(&self, action: &str) -> Result<Transaction<'static, Postgres>, QueueError> {
@@ -291,104 +259,6 @@ impl PostgresStore {
 
     fn now_millis(&self) -> i64 {
         self.clock.now().timestamp_millis()
-    }
-
-    // ---- reading rows ----
-
-    fn column<'r, T>(&self, row: &'r PgRow, name: &str) -> Result<T, QueueError>
-    where
-        T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
-    {
-        row.try_get(name)
-            .map_err(|source| self.corrupt(format!("column {name}: {source}")))
-    }
-
-    fn small<T: TryFrom<i64>>(&self, row: &PgRow, name: &str) -> Result<T, QueueError> {
-        let value: i64 = self.column(row, name)?;
-        T::try_from(value)
-            .map_err(|_| self.corrupt(format!("column {name}: {value} is out of range")))
-    }
-
-    fn optional_small<T: TryFrom<i64>>(
-        &self,
-        row: &PgRow,
-        name: &str,
-    ) -> Result<Option<T>, QueueError> {
-        let value: Option<i64> = self.column(row, name)?;
-        value
-            .map(|value| {
-                T::try_from(value)
-                    .map_err(|_| self.corrupt(format!("column {name}: {value} is out of range")))
-            })
-            .transpose()
-    }
-
-    fn state(&self, row: &PgRow) -> Result<JobState, QueueError> {
-        let name: String = self.column(row, "state")?;
-        JobState::from_str(&name).map_err(|error| self.corrupt(format!("column state: {error}")))
-    }
-
-    fn millis_to_time(&self, millis: i64, name: &str) -> Result<DateTime<Utc>, QueueError> {
-        DateTime::from_timestamp_millis(millis)
-            .ok_or_else(|| self.corrupt(format!("column {name}: time {millis} is out of range")))
-    }
-
-    fn time(&self, row: &PgRow, name: &str) -> Result<DateTime<Utc>, QueueError> {
-        let millis: i64 = self.column(row, name)?;
-        self.millis_to_time(millis, name)
-    }
-
-    fn optional_time(&self, row: &PgRow, name: &str) -> Result<Option<DateTime<Utc>>, QueueError> {
-        let millis: Option<i64> = self.column(row, name)?;
-        millis
-            .map(|millis| self.millis_to_time(millis, name))
-            .transpose()
-    }
-
-    fn seconds(&self, row: &PgRow, name: &str) -> Result<Option<f64>, QueueError> {
-        let millis: Option<i64> = self.column(row, name)?;
-        Ok(millis.map(|millis| millis as f64 / 1000.0))
-    }
-
-    fn key_from_row(&self, row: &PgRow) -> Result<JobKey, QueueError> {
-        Ok(JobKey {
-            pkgbase: self.column(row, "pkgbase")?,
-            cycle_stage: self.small(row, "cycle_stage")?,
-        })
-    }
-
-    fn job_from_row(&self, row: &PgRow) -> Result<JobRecord, QueueError> {
-        Ok(JobRecord {
-            key: self.key_from_row(row)?,
-            version: self.column(row, "version")?,
-            repo: self.column(row, "repo")?,
-            state: self.state(row)?,
-            attempt: self.small(row, "attempt")?,
-            slot: self.optional_small(row, "slot")?,
-            log: self.column(row, "log")?,
-            reason: self.column(row, "reason")?,
-            blocked_by: self.column(row, "blocked_by")?,
-            queued_at: self.time(row, "queued_at")?,
-            started_at: self.optional_time(row, "started_at")?,
-            finished_at: self.optional_time(row, "finished_at")?,
-            duration_secs: self.seconds(row, "duration_ms")?,
-            host: self.column(row, "host")?,
-            lease_until: self.optional_time(row, "lease_until")?,
-        })
-    }
-
-    fn run_from_row(&self, row: &PgRow) -> Result<RunSummary, QueueError> {
-        Ok(RunSummary {
-            id: RunId(self.column(row, "id")?),
-            command: self.column(row, "command")?,
-            list_path: self.column(row, "list_path")?,
-            list_timestamp: self.column(row, "list_timestamp")?,
-            host: self.column(row, "host")?,
-            started_at: self.time(row, "started_at")?,
-            resumed_at: self.optional_time(row, "resumed_at")?,
-            resumes: self.small(row, "resumes")?,
-            finished_at: self.optional_time(row, "finished_at")?,
-        })
     }
 
     // ---- shared steps ----
@@ -505,7 +375,7 @@ impl PostgresStore {
         .fetch_all(executor)
         .await
         .map_err(self.query_error(format!("reading the jobs of run {run}")))?;
-        rows.iter().map(|row| self.job_from_row(row)).collect()
+        rows.iter().map(|row| self.rows().job(row)).collect()
     }
 
     async fn load_hosts(
@@ -521,17 +391,7 @@ impl PostgresStore {
         .fetch_all(executor)
         .await
         .map_err(self.query_error(format!("reading the hosts of run {run}")))?;
-        rows.iter()
-            .map(|row| {
-                Ok(HostStatus {
-                    name: self.column(row, "name")?,
-                    slots: self.small(row, "slots")?,
-                    joined_at: self.time(row, "joined_at")?,
-                    last_seen: self.time(row, "last_seen")?,
-                    building: Vec::new(),
-                })
-            })
-            .collect()
+        rows.iter().map(|row| self.rows().host(row)).collect()
     }
 
     async fn report(&self, run: Option<RunId>) -> Result<Option<StatusReport>, QueueError> {
@@ -555,7 +415,7 @@ impl PostgresStore {
         let Some(row) = row else {
             return Ok(None);
         };
-        let summary = self.run_from_row(&row)?;
+        let summary = self.rows().run(&row)?;
         let jobs = self.load_jobs(&mut *tx, summary.id).await?;
         let hosts = self.load_hosts(&mut *tx, summary.id).await?;
         self.commit(tx, action).await?;
@@ -703,7 +563,7 @@ impl PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(self.query_error(format!("reaping the expired leases of run {run}")))?;
-        rows.iter().map(|row| self.key_from_row(row)).collect()
+        rows.iter().map(|row| self.rows().key(row)).collect()
     }
 
     async fn stored_fence(
@@ -723,14 +583,7 @@ impl PostgresStore {
         .fetch_optional(executor)
         .await
         .map_err(self.query_error(format!("reading the lease of {key}")))?;
-        row.map(|row| {
-            Ok(StoredFence {
-                state: self.state(&row)?,
-                token: self.column(&row, "token")?,
-                lease_until: self.column(&row, "lease_until")?,
-            })
-        })
-        .transpose()
+        row.map(|row| self.rows().fence(&row)).transpose()
     }
 
     async fn job_record(
@@ -752,12 +605,8 @@ impl PostgresStore {
         .await
         .map_err(self.query_error(format!("reading job {key}")))?;
         match row {
-            Some(row) => self.job_from_row(&row),
-            None => Err(QueueError::UnknownJob {
-                db: self.db.clone(),
-                run,
-                key: key.clone(),
-            }),
+            Some(row) => self.rows().job(&row),
+            None => Err(QueueError::unknown_job(&self.db, run, key)),
         }
     }
 
@@ -811,22 +660,9 @@ impl PostgresStore {
             .await
             .map_err(self.query_error(action.as_str()))?;
             if let Some(row) = row {
-                return Ok(Claim::Claimed(Lease {
-                    run,
-                    key: self.key_from_row(&row)?,
-                    version: self.column(&row, "version")?,
-                    repo: self.column(&row, "repo")?,
-                    token: FenceToken(self.column(&row, "token")?),
-                    attempt: self.small(&row, "attempt")?,
-                    host: host.to_owned(),
-                    slot,
-                    duration: lease,
-                    expires_at: self.time(&row, "lease_until")?,
-                    pkgbuild_sha256: self.column(&row, "sha256")?,
-                    publish_started: self.column::<Option<i64>>(&row, "publishing_at")?.is_some(),
-                    entry: self.column(&row, "entry")?,
-                    log: None,
-                }));
+                return Ok(Claim::Claimed(
+                    self.rows().lease(&row, run, host, slot, lease)?,
+                ));
             }
             self.trip(1);
             let row = sqlx::query(
@@ -845,17 +681,15 @@ impl PostgresStore {
             .await
             .map_err(self.query_error(action.as_str()))?;
             let Some(row) = row else {
-                return Err(QueueError::UnknownRun {
-                    db: self.db.clone(),
-                    run,
-                });
+                return Err(QueueError::unknown_run(&self.db, run));
             };
-            if self.column::<bool>(&row, "stopped")? {
+            let rows = self.rows();
+            if rows.flag(&row, "stopped")? {
                 return Ok(Claim::Stopped);
             }
-            let building: i64 = self.column(&row, "building")?;
-            let claimable: i64 = self.column(&row, "claimable")?;
-            let expired: i64 = self.column(&row, "expired")?;
+            let building = rows.int(&row, "building")?;
+            let claimable = rows.int(&row, "claimable")?;
+            let expired = rows.int(&row, "expired")?;
             if expired > 0 && round == 0 && !self.reap(run, now).await?.is_empty() {
                 continue;
             }
@@ -887,11 +721,7 @@ impl PostgresStore {
         let state = result.state();
         let action = format!("recording {key} {state}");
         let now = self.now_millis();
-        let reason = match result {
-            JobResult::Failed { phase, cause } => Some(format!("{phase}: {cause}")),
-            JobResult::Interrupted => Some(format!("interrupted on {}", lease.host)),
-            JobResult::Published | JobResult::BuiltNotPublished => None,
-        };
+        let reason = result_reason(result, &lease.host);
         if matches!(result, JobResult::Published) {
             return self.try_publish(lease, now, &action).await;
         }
@@ -929,25 +759,17 @@ impl PostgresStore {
             tx.rollback()
                 .await
                 .map_err(self.query_error(action.as_str()))?;
-            return match refusal(lease.token, now, stored, Some(state)) {
-                Err(refused) => Ok(Fenced::Refused(refused)),
-                Ok(()) => Ok(Fenced::Accepted(Completion {
-                    record: self.job_record(&self.pool, run, key).await?,
-                    blocked: Vec::new(),
-                    stopped_run: false,
-                })),
-            };
+            let record = self.job_record(&self.pool, run, key);
+            return unmatched_result(lease, now, stored, state, record).await;
         };
-        let stop_on_failure: bool = self.column(&row, "stop_on_failure")?;
-        let require_publish: bool = self.column(&row, "require_publish")?;
-        let available = match result {
-            JobResult::Published => true,
-            JobResult::BuiltNotPublished => !require_publish,
-            JobResult::Failed { .. } | JobResult::Interrupted => false,
-        };
+        let effect = Effect::of(
+            result,
+            self.rows().flag(&row, "require_publish")?,
+            self.rows().flag(&row, "stop_on_failure")?,
+        );
         let mut blocked = Vec::new();
         let mut stopped_run = false;
-        if available {
+        if effect == Effect::Frees {
             // Lock the dependents in one order, so two completions never deadlock.
             self.trip(1);
             sqlx::query(
@@ -966,7 +788,7 @@ impl PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(self.query_error(action.as_str()))?;
-        } else if !matches!(result, JobResult::Interrupted) {
+        } else if let Effect::Blocks { stop_run } = effect {
             self.trip(1);
             let rows = sqlx::query(concat!(
                 "WITH RECURSIVE down (pkgbase, cycle_stage) AS ( \
@@ -989,16 +811,16 @@ impl PostgresStore {
             .bind(run.0)
             .bind(&key.pkgbase)
             .bind(i64::from(key.cycle_stage))
-            .bind(format!("blocked by {}", key.pkgbase))
+            .bind(blocked_reason(&key.pkgbase))
             .bind(now)
             .fetch_all(&mut *tx)
             .await
             .map_err(self.query_error(format!("blocking what depends on {key}")))?;
             blocked = rows
                 .iter()
-                .map(|row| self.key_from_row(row))
+                .map(|row| self.rows().key(row))
                 .collect::<Result<_, _>>()?;
-            if stop_on_failure && matches!(result, JobResult::Failed { .. }) {
+            if stop_run {
                 self.trip(1);
                 let stopped = sqlx::query(
                     "UPDATE runs SET stopped_at = $1 WHERE id = $2 AND stopped_at IS NULL",
@@ -1066,20 +888,14 @@ impl PostgresStore {
         .map_err(self.query_error(action))?;
         if let Some(row) = row {
             return Ok(Fenced::Accepted(Completion {
-                record: self.job_from_row(&row)?,
+                record: self.rows().job(&row)?,
                 blocked: Vec::new(),
                 stopped_run: false,
             }));
         }
         let stored = self.stored_fence(&self.pool, run, key).await?;
-        match refusal(lease.token, now, stored, Some(JobState::Built)) {
-            Err(refused) => Ok(Fenced::Refused(refused)),
-            Ok(()) => Ok(Fenced::Accepted(Completion {
-                record: self.job_record(&self.pool, run, key).await?,
-                blocked: Vec::new(),
-                stopped_run: false,
-            })),
-        }
+        let record = self.job_record(&self.pool, run, key);
+        unmatched_result(lease, now, stored, JobState::Built, record).await
     }
 
     async fn try_resume_work(
@@ -1253,26 +1069,14 @@ impl PostgresStore {
         .await
         .map_err(self.query_error(action.as_str()))?;
         let Some(current) = current else {
-            return Err(QueueError::UnknownJob {
-                db: self.db.clone(),
-                run,
-                key: key.clone(),
-            });
+            return Err(QueueError::unknown_job(&self.db, run, key));
         };
-        let attempt: i64 = self.column(&current, "attempt")?;
-        let started_at: Option<i64> = self.column(&current, "started_at")?;
-        let (attempt, started_at, finished_at, duration_ms) = match transition.state {
-            JobState::Building => (attempt + 1, Some(now), None, None),
-            JobState::Queued => (attempt, None, None, None),
-            JobState::Built | JobState::Failed | JobState::Interrupted => (
-                attempt,
-                started_at,
-                Some(now),
-                started_at.map(|start| now - start),
-            ),
-            JobState::Blocked | JobState::Skipped => (attempt, started_at, Some(now), None),
-        };
-        let keep_slot_and_log = !matches!(transition.state, JobState::Building | JobState::Queued);
+        let times = Times::after(
+            transition.state,
+            self.rows().int(&current, "attempt")?,
+            self.rows().optional_int(&current, "started_at")?,
+            now,
+        );
         self.trip(1);
         sqlx::query(
             "UPDATE jobs SET state = $1, attempt = $2, started_at = $3, finished_at = $4, \
@@ -1284,14 +1088,14 @@ impl PostgresStore {
              WHERE run_id = $12 AND pkgbase = $13 AND cycle_stage = $14",
         )
         .bind(transition.state.as_str())
-        .bind(attempt)
-        .bind(started_at)
-        .bind(finished_at)
-        .bind(duration_ms)
+        .bind(times.attempt)
+        .bind(times.started_at)
+        .bind(times.finished_at)
+        .bind(times.duration_ms)
         .bind(now)
         .bind(transition.slot.map(i64::from))
         .bind(&transition.log)
-        .bind(keep_slot_and_log)
+        .bind(keeps_slot_and_log(transition.state))
         .bind(&transition.reason)
         .bind(&transition.blocked_by)
         .bind(run.0)
@@ -1310,10 +1114,7 @@ impl PostgresStore {
         let action = format!("marking the builds of run {run} interrupted");
         let mut tx = self.begin(&action).await?;
         if !self.run_exists(&mut *tx, run).await? {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         let count = self
             .interrupt_building(&mut tx, Some(run), self.now_millis())
@@ -1334,47 +1135,19 @@ impl PostgresStore {
         .map_err(self.query_error(format!("reading the history of run {run}")))?;
         let history: Vec<TransitionRecord> = rows
             .iter()
-            .map(|row| {
-                Ok(TransitionRecord {
-                    key: self.key_from_row(row)?,
-                    state: self.state(row)?,
-                    version: self.column(row, "version")?,
-                    attempt: self.small(row, "attempt")?,
-                    slot: self.optional_small(row, "slot")?,
-                    log: self.column(row, "log")?,
-                    reason: self.column(row, "reason")?,
-                    blocked_by: self.column(row, "blocked_by")?,
-                    at: self.time(row, "at")?,
-                    duration_secs: self.seconds(row, "duration_ms")?,
-                })
-            })
+            .map(|row| self.rows().transition(row))
             .collect::<Result<_, QueueError>>()?;
         if history.is_empty() && !self.run_exists(&self.pool, run).await? {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         Ok(history)
-    }
-
-    fn plain_jobs(jobs: &[NewJob]) -> Vec<WorkJob> {
-        jobs.iter()
-            .map(|job| WorkJob {
-                job: job.clone(),
-                deps: Vec::new(),
-                priority: 0.0,
-                pkgbuild: None,
-                entry: None,
-            })
-            .collect()
     }
 }
 
 impl StateStore for PostgresStore {
     async fn start_run(&self, info: &RunInfo, jobs: &[NewJob]) -> Result<RunId, QueueError> {
-        validate_new_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
-        let work = Self::plain_jobs(jobs);
+        validate_new_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
+        let work: Vec<WorkJob> = jobs.iter().map(WorkJob::plain).collect();
         let options = RunOptions {
             stop_on_failure: false,
             require_publish: false,
@@ -1388,8 +1161,8 @@ impl StateStore for PostgresStore {
         info: &RunInfo,
         jobs: &[NewJob],
     ) -> Result<Option<Resume>, QueueError> {
-        validate_new_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
-        let work = Self::plain_jobs(jobs);
+        validate_new_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
+        let work: Vec<WorkJob> = jobs.iter().map(WorkJob::plain).collect();
         let options = RunOptions {
             stop_on_failure: false,
             require_publish: false,
@@ -1419,10 +1192,7 @@ impl StateStore for PostgresStore {
             })
             .await?;
         if done.rows_affected() == 0 {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         Ok(())
     }
@@ -1441,13 +1211,7 @@ impl StateStore for PostgresStore {
                 .map_err(self.query_error("reading build durations"))
             })
             .await?;
-        rows.iter()
-            .map(|row| {
-                let pkgbase: String = self.column(row, "pkgbase")?;
-                let millis: i64 = self.column(row, "duration_ms")?;
-                Ok((pkgbase, millis as f64 / 1000.0))
-            })
-            .collect()
+        rows.iter().map(|row| self.rows().duration(row)).collect()
     }
 
     async fn status(&self) -> Result<Option<StatusReport>, QueueError> {
@@ -1457,10 +1221,7 @@ impl StateStore for PostgresStore {
     async fn jobs(&self, run: RunId) -> Result<Vec<JobRecord>, QueueError> {
         let jobs = self.retrying(|| self.load_jobs(&self.pool, run)).await?;
         if jobs.is_empty() && !self.run_exists(&self.pool, run).await? {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         Ok(jobs)
     }
@@ -1477,7 +1238,7 @@ impl WorkQueue for PostgresStore {
         options: RunOptions,
         jobs: &[WorkJob],
     ) -> Result<RunId, QueueError> {
-        validate_work_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
+        validate_work_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
         self.retrying(|| self.try_create_run(info, options, jobs, false))
             .await
     }
@@ -1488,7 +1249,7 @@ impl WorkQueue for PostgresStore {
         options: RunOptions,
         jobs: &[WorkJob],
     ) -> Result<Option<Resume>, QueueError> {
-        validate_work_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
+        validate_work_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
         self.retrying(|| self.try_resume_work(info, options, jobs, true))
             .await
     }
@@ -1560,7 +1321,9 @@ impl WorkQueue for PostgresStore {
             })
             .await?;
         match renewed {
-            Some(until) => Ok(Fenced::Accepted(self.millis_to_time(until, "lease_until")?)),
+            Some(until) => Ok(Fenced::Accepted(
+                self.rows().millis_to_time(until, "lease_until")?,
+            )),
             None => self.refused(lease, now).await,
         }
     }
@@ -1624,14 +1387,8 @@ impl WorkQueue for PostgresStore {
                 .map_err(self.query_error(format!("reading the PKGBUILD archive of {key}")))
             })
             .await?;
-        row.map(|(sha256, bytes)| {
-            PkgbuildArchive::verified(bytes, &sha256).ok_or_else(|| {
-                self.corrupt(format!(
-                    "the PKGBUILD archive of {key} does not match its sha256 {sha256}"
-                ))
-            })
-        })
-        .transpose()
+        row.map(|(sha256, bytes)| self.rows().pkgbuild(key, &sha256, bytes))
+            .transpose()
     }
 
     async fn publish_lock(&self, repo: &str) -> Result<PublishLock, QueueError> {
@@ -1657,10 +1414,7 @@ impl WorkQueue for PostgresStore {
     async fn run_status(&self, run: RunId) -> Result<StatusReport, QueueError> {
         self.retrying(|| self.report(Some(run)))
             .await?
-            .ok_or_else(|| QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            })
+            .ok_or_else(|| QueueError::unknown_run(&self.db, run))
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use crate::error::QueueError;
 use crate::model::{JobKey, JobRecord, JobState, NewJob, Resume, RunId};
 use crate::work::{MAX_PKGBUILD_ARCHIVE_BYTES, WorkJob};
 
@@ -20,6 +21,26 @@ pub(crate) enum NewJobProblem {
     UnknownDependency(JobKey, JobKey),
     /// A PKGBUILD archive over the cap, with its size.
     TooLarge(JobKey, usize),
+}
+
+impl NewJobProblem {
+    /// The error that reports this problem for the database `db`.
+    pub(crate) fn into_error(self, db: &str) -> QueueError {
+        let db = db.to_owned();
+        match self {
+            NewJobProblem::Duplicate(key) => QueueError::DuplicateJob { db, key },
+            NewJobProblem::BadState(key, state) => QueueError::InvalidNewJob { db, key, state },
+            NewJobProblem::UnknownDependency(key, dep) => {
+                QueueError::UnknownDependency { db, key, dep }
+            }
+            NewJobProblem::TooLarge(key, size) => QueueError::PkgbuildTooLarge {
+                db,
+                key,
+                size,
+                max: MAX_PKGBUILD_ARCHIVE_BYTES,
+            },
+        }
+    }
 }
 
 /// Checks a run of the pull model: [`validate_new_jobs`], every dependency among the jobs,

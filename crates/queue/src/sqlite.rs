@@ -3,32 +3,32 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::QueueError;
-use crate::fencing::{StoredFence, refusal, why_refused};
+use crate::fencing::{StoredFence, unmatched_result, why_refused};
 use crate::model::{
-    JobKey, JobRecord, JobState, NewJob, Resume, RunId, RunInfo, Transition, TransitionRecord,
+    JobKey, JobRecord, NewJob, Resume, RunId, RunInfo, Transition, TransitionRecord,
+};
+use crate::outcome::{
+    Effect, INTERRUPTED_REASON, Times, blocked_reason, keeps_slot_and_log, lease_millis,
+    result_reason,
 };
 use crate::publish_lock::{LocalLocks, PublishLock};
-use crate::reconcile::{
-    Disposition, NewJobProblem, plan_resume, validate_new_jobs, validate_work_jobs,
-};
-use crate::report::{RunSummary, StatusReport};
+use crate::reconcile::{Disposition, plan_resume, validate_new_jobs, validate_work_jobs};
+use crate::report::StatusReport;
+use crate::rows::{Rows, job_columns};
 use crate::store::{StateStore, WorkQueue};
 use crate::work::{
-    Claim, Completion, FenceToken, Fenced, HostStatus, JobResult, Lease,
-    MAX_PKGBUILD_ARCHIVE_BYTES, PkgbuildArchive, RunOptions, WorkJob,
+    Claim, Completion, Fenced, HostStatus, JobResult, Lease, PkgbuildArchive, RunOptions, WorkJob,
 };
 
 /// The schema, embedded from `crates/queue/migrations/`.
@@ -38,21 +38,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// blocks a writer in WAL mode; two writers only meet if two runs share a work dir).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The reason stored on a job whose build was cut short.
-const INTERRUPTED_REASON: &str = "the run stopped during the build";
-
 /// Where build-packages keeps its state under the work dir: `{workdir}/build-state/queue.sqlite`
 /// (`{workdir}/state/` is the clone of the Arch state repository).
 pub fn default_path(workdir: &Path) -> PathBuf {
     workdir.join("build-state").join("queue.sqlite")
-}
-
-/// The columns of `jobs` that make a [`JobRecord`], in [`job_from_row`]'s order.
-macro_rules! job_columns {
-    () => {
-        "pkgbase, cycle_stage, version, repo, state, attempt, slot, log, reason, blocked_by, \
-         queued_at, started_at, finished_at, duration_ms, host, lease_until"
-    };
 }
 
 /// The build state in one SQLite file.
@@ -136,36 +125,9 @@ impl SqliteStore {
         move |source| QueueError::Query { db, action, source }
     }
 
-    fn corrupt(&self, what: String) -> QueueError {
-        QueueError::Corrupt {
-            db: self.db.clone(),
-            what,
-        }
-    }
-
-    fn new_job_error(&self, problem: NewJobProblem) -> QueueError {
-        match problem {
-            NewJobProblem::Duplicate(key) => QueueError::DuplicateJob {
-                db: self.db.clone(),
-                key,
-            },
-            NewJobProblem::BadState(key, state) => QueueError::InvalidNewJob {
-                db: self.db.clone(),
-                key,
-                state,
-            },
-            NewJobProblem::UnknownDependency(key, dep) => QueueError::UnknownDependency {
-                db: self.db.clone(),
-                key,
-                dep,
-            },
-            NewJobProblem::TooLarge(key, size) => QueueError::PkgbuildTooLarge {
-                db: self.db.clone(),
-                key,
-                size,
-                max: MAX_PKGBUILD_ARCHIVE_BYTES,
-            },
-        }
+    /// Reads this database's rows.
+    fn rows(&self) -> Rows<'_> {
+        Rows::new(&self.db)
     }
 
     /// A write transaction that holds the database's write lock from the start, so it never
@@ -254,18 +216,6 @@ impl SqliteStore {
         run: RunId,
         seq: u32,
         job: &NewJob,
-        now: i64,
-    ) -> Result<(), QueueError> {
-        self.insert_job_with_priority(tx, run, seq, job, 0.0, now)
-            .await
-    }
-
-    async fn insert_job_with_priority(
-        &self,
-        tx: &mut Transaction<'static, Sqlite>,
-        run: RunId,
-        seq: u32,
-        job: &NewJob,
         priority: f64,
         now: i64,
     ) -> Result<(), QueueError> {
@@ -316,122 +266,7 @@ impl SqliteStore {
         .fetch_all(executor)
         .await
         .map_err(self.query_error(format!("reading the jobs of run {run}")))?;
-        rows.iter().map(|row| self.job_from_row(row)).collect()
-    }
-
-    fn job_from_row(&self, row: &SqliteRow) -> Result<JobRecord, QueueError> {
-        let key = JobKey {
-            pkgbase: self.column(row, "pkgbase")?,
-            cycle_stage: self.small(row, "cycle_stage")?,
-        };
-        Ok(JobRecord {
-            version: self.column(row, "version")?,
-            repo: self.column(row, "repo")?,
-            state: self.state(row)?,
-            attempt: self.small(row, "attempt")?,
-            slot: self.optional_small(row, "slot")?,
-            log: self.column(row, "log")?,
-            reason: self.column(row, "reason")?,
-            blocked_by: self.column(row, "blocked_by")?,
-            queued_at: self.time(row, "queued_at")?,
-            started_at: self.optional_time(row, "started_at")?,
-            finished_at: self.optional_time(row, "finished_at")?,
-            duration_secs: self.seconds(row, "duration_ms")?,
-            host: self.column(row, "host")?,
-            lease_until: self.optional_time(row, "lease_until")?,
-            key,
-        })
-    }
-
-    fn transition_from_row(&self, row: &SqliteRow) -> Result<TransitionRecord, QueueError> {
-        Ok(TransitionRecord {
-            key: JobKey {
-                pkgbase: self.column(row, "pkgbase")?,
-                cycle_stage: self.small(row, "cycle_stage")?,
-            },
-            state: self.state(row)?,
-            version: self.column(row, "version")?,
-            attempt: self.small(row, "attempt")?,
-            slot: self.optional_small(row, "slot")?,
-            log: self.column(row, "log")?,
-            reason: self.column(row, "reason")?,
-            blocked_by: self.column(row, "blocked_by")?,
-            at: self.time(row, "at")?,
-            duration_secs: self.seconds(row, "duration_ms")?,
-        })
-    }
-
-    fn column<'r, T>(&self, row: &'r SqliteRow, name: &str) -> Result<T, QueueError>
-    where
-        T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
-    {
-        row.try_get(name)
-            .map_err(|source| self.corrupt(format!("column {name}: {source}")))
-    }
-
-    fn small<T: TryFrom<i64>>(&self, row: &SqliteRow, name: &str) -> Result<T, QueueError> {
-        let value: i64 = self.column(row, name)?;
-        T::try_from(value)
-            .map_err(|_| self.corrupt(format!("column {name}: {value} is out of range")))
-    }
-
-    fn optional_small<T: TryFrom<i64>>(
-        &self,
-        row: &SqliteRow,
-        name: &str,
-    ) -> Result<Option<T>, QueueError> {
-        let value: Option<i64> = self.column(row, name)?;
-        value
-            .map(|value| {
-                T::try_from(value)
-                    .map_err(|_| self.corrupt(format!("column {name}: {value} is out of range")))
-            })
-            .transpose()
-    }
-
-    fn state(&self, row: &SqliteRow) -> Result<JobState, QueueError> {
-        let name: String = self.column(row, "state")?;
-        JobState::from_str(&name).map_err(|error| self.corrupt(format!("column state: {error}")))
-    }
-
-    fn time(&self, row: &SqliteRow, name: &str) -> Result<DateTime<Utc>, QueueError> {
-        let millis: i64 = self.column(row, name)?;
-        self.millis_to_time(millis, name)
-    }
-
-    fn optional_time(
-        &self,
-        row: &SqliteRow,
-        name: &str,
-    ) -> Result<Option<DateTime<Utc>>, QueueError> {
-        let millis: Option<i64> = self.column(row, name)?;
-        millis
-            .map(|millis| self.millis_to_time(millis, name))
-            .transpose()
-    }
-
-    fn millis_to_time(&self, millis: i64, name: &str) -> Result<DateTime<Utc>, QueueError> {
-        DateTime::from_timestamp_millis(millis)
-            .ok_or_else(|| self.corrupt(format!("column {name}: time {millis} is out of range")))
-    }
-
-    fn seconds(&self, row: &SqliteRow, name: &str) -> Result<Option<f64>, QueueError> {
-        let millis: Option<i64> = self.column(row, name)?;
-        Ok(millis.map(|millis| millis as f64 / 1000.0))
-    }
-
-    fn run_from_row(&self, row: &SqliteRow) -> Result<RunSummary, QueueError> {
-        Ok(RunSummary {
-            id: RunId(self.column(row, "id")?),
-            command: self.column(row, "command")?,
-            list_path: self.column(row, "list_path")?,
-            list_timestamp: self.column(row, "list_timestamp")?,
-            host: self.column(row, "host")?,
-            started_at: self.time(row, "started_at")?,
-            resumed_at: self.optional_time(row, "resumed_at")?,
-            resumes: self.small(row, "resumes")?,
-            finished_at: self.optional_time(row, "finished_at")?,
-        })
+        rows.iter().map(|row| self.rows().job(row)).collect()
     }
 
     fn now_millis(&self) -> i64 {
@@ -441,29 +276,9 @@ impl SqliteStore {
 
 impl StateStore for SqliteStore {
     async fn start_run(&self, info: &RunInfo, jobs: &[NewJob]) -> Result<RunId, QueueError> {
-        validate_new_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
-        let action = "starting a run";
-        let mut tx = self.begin_write(action).await?;
-        let now = self.now_millis();
-        self.interrupt_building(&mut tx, None, now).await?;
-        let inserted = sqlx::query(
-            "INSERT INTO runs (command, list_path, list_timestamp, host, started_at) \
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(&info.command)
-        .bind(&info.list_path)
-        .bind(&info.list_timestamp)
-        .bind(&info.host)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(self.query_error(action))?;
-        let run = RunId(inserted.last_insert_rowid());
-        for (seq, job) in (0u32..).zip(jobs) {
-            self.insert_job(&mut tx, run, seq, job, now).await?;
-        }
-        self.commit(tx, action).await?;
-        Ok(run)
+        validate_new_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
+        let work: Vec<WorkJob> = jobs.iter().map(WorkJob::plain).collect();
+        self.create(info, PLAIN_RULES, &work, true).await
     }
 
     async fn resume_run(
@@ -471,86 +286,9 @@ impl StateStore for SqliteStore {
         info: &RunInfo,
         jobs: &[NewJob],
     ) -> Result<Option<Resume>, QueueError> {
-        validate_new_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
-        let action = "resuming the last run";
-        let mut tx = self.begin_write(action).await?;
-        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM runs")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(self.query_error(action))?;
-        let Some(run) = last.map(RunId) else {
-            return Ok(None);
-        };
-        let now = self.now_millis();
-        self.interrupt_building(&mut tx, Some(run), now).await?;
-        let existing = self.load_jobs(&mut *tx, run).await?;
-        let plan = plan_resume(run, &existing, jobs, None);
-
-        for key in &plan.summary.dropped {
-            sqlx::query("DELETE FROM jobs WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?")
-                .bind(run.0)
-                .bind(&key.pkgbase)
-                .bind(key.cycle_stage)
-                .execute(&mut *tx)
-                .await
-                .map_err(self.query_error(format!("dropping job {key}")))?;
-        }
-        for &(seq, job, disposition) in &plan.jobs {
-            match disposition {
-                Disposition::Keep => {
-                    sqlx::query(
-                        "UPDATE jobs SET seq = ?, repo = ? \
-                         WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?",
-                    )
-                    .bind(seq)
-                    .bind(&job.repo)
-                    .bind(run.0)
-                    .bind(&job.key.pkgbase)
-                    .bind(job.key.cycle_stage)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(self.query_error(format!("keeping job {}", job.key)))?;
-                }
-                Disposition::Reset { attempt } => {
-                    sqlx::query(
-                        "UPDATE jobs SET seq = ?, version = ?, repo = ?, state = ?, attempt = ?, \
-                         slot = NULL, log = NULL, reason = ?, blocked_by = NULL, queued_at = ?, \
-                         started_at = NULL, finished_at = NULL, duration_ms = NULL \
-                         WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?",
-                    )
-                    .bind(seq)
-                    .bind(&job.version)
-                    .bind(&job.repo)
-                    .bind(job.state.as_str())
-                    .bind(attempt)
-                    .bind(&job.reason)
-                    .bind(now)
-                    .bind(run.0)
-                    .bind(&job.key.pkgbase)
-                    .bind(job.key.cycle_stage)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(self.query_error(format!("requeueing job {}", job.key)))?;
-                    self.append_history(&mut tx, run, &job.key, now).await?;
-                }
-                Disposition::Insert => self.insert_job(&mut tx, run, seq, job, now).await?,
-            }
-        }
-        sqlx::query(
-            "UPDATE runs SET command = ?, list_path = ?, list_timestamp = ?, host = ?, \
-             resumed_at = ?, resumes = resumes + 1, finished_at = NULL WHERE id = ?",
-        )
-        .bind(&info.command)
-        .bind(&info.list_path)
-        .bind(&info.list_timestamp)
-        .bind(&info.host)
-        .bind(now)
-        .bind(run.0)
-        .execute(&mut *tx)
-        .await
-        .map_err(self.query_error(action))?;
-        self.commit(tx, action).await?;
-        Ok(Some(plan.summary))
+        validate_new_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
+        let work: Vec<WorkJob> = jobs.iter().map(WorkJob::plain).collect();
+        self.resume(info, PLAIN_RULES, &work, false).await
     }
 
     async fn record(&self, run: RunId, transition: &Transition) -> Result<JobRecord, QueueError> {
@@ -569,30 +307,14 @@ impl StateStore for SqliteStore {
         .await
         .map_err(self.query_error(action.as_str()))?;
         let Some(current) = current else {
-            return Err(QueueError::UnknownJob {
-                db: self.db.clone(),
-                run,
-                key: key.clone(),
-            });
+            return Err(QueueError::unknown_job(&self.db, run, key));
         };
-        let attempt: i64 = self.column(&current, "attempt")?;
-        let started_at: Option<i64> = self.column(&current, "started_at")?;
-
-        // What each state does to the job's times and attempt count.
-        let (attempt, started_at, finished_at, duration_ms) = match transition.state {
-            JobState::Building => (attempt + 1, Some(now), None, None),
-            JobState::Queued => (attempt, None, None, None),
-            JobState::Built | JobState::Failed | JobState::Interrupted => (
-                attempt,
-                started_at,
-                Some(now),
-                started_at.map(|start| now - start),
-            ),
-            JobState::Blocked | JobState::Skipped => (attempt, started_at, Some(now), None),
-        };
-        // A new attempt (or a requeue) starts with a clean slot and log; later transitions
-        // keep them unless given new ones.
-        let keep_slot_and_log = !matches!(transition.state, JobState::Building | JobState::Queued);
+        let times = Times::after(
+            transition.state,
+            self.rows().int(&current, "attempt")?,
+            self.rows().optional_int(&current, "started_at")?,
+            now,
+        );
         sqlx::query(
             "UPDATE jobs SET state = ?1, attempt = ?2, started_at = ?3, finished_at = ?4, \
              duration_ms = ?5, \
@@ -603,14 +325,14 @@ impl StateStore for SqliteStore {
              WHERE run_id = ?12 AND pkgbase = ?13 AND cycle_stage = ?14",
         )
         .bind(transition.state.as_str())
-        .bind(attempt)
-        .bind(started_at)
-        .bind(finished_at)
-        .bind(duration_ms)
+        .bind(times.attempt)
+        .bind(times.started_at)
+        .bind(times.finished_at)
+        .bind(times.duration_ms)
         .bind(now)
         .bind(transition.slot)
         .bind(&transition.log)
-        .bind(keep_slot_and_log)
+        .bind(keeps_slot_and_log(transition.state))
         .bind(&transition.reason)
         .bind(&transition.blocked_by)
         .bind(run.0)
@@ -620,18 +342,7 @@ impl StateStore for SqliteStore {
         .await
         .map_err(self.query_error(action.as_str()))?;
         self.append_history(&mut tx, run, key, now).await?;
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            job_columns!(),
-            " FROM jobs WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?"
-        ))
-        .bind(run.0)
-        .bind(&key.pkgbase)
-        .bind(key.cycle_stage)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(self.query_error(action.as_str()))?;
-        let record = self.job_from_row(&row)?;
+        let record = self.job_record(&mut *tx, run, key).await?;
         self.commit(tx, &action).await?;
         Ok(record)
     }
@@ -640,10 +351,7 @@ impl StateStore for SqliteStore {
         let action = format!("marking the builds of run {run} interrupted");
         let mut tx = self.begin_write(&action).await?;
         if !self.run_exists(&mut *tx, run).await? {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         let now = self.now_millis();
         let count = self.interrupt_building(&mut tx, Some(run), now).await?;
@@ -659,10 +367,7 @@ impl StateStore for SqliteStore {
             .await
             .map_err(self.query_error(format!("finishing run {run}")))?;
         if done.rows_affected() == 0 {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         Ok(())
     }
@@ -676,48 +381,17 @@ impl StateStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(self.query_error("reading build durations"))?;
-        rows.iter()
-            .map(|row| {
-                let pkgbase: String = self.column(row, "pkgbase")?;
-                let millis: i64 = self.column(row, "duration_ms")?;
-                Ok((pkgbase, millis as f64 / 1000.0))
-            })
-            .collect()
+        rows.iter().map(|row| self.rows().duration(row)).collect()
     }
 
     async fn status(&self) -> Result<Option<StatusReport>, QueueError> {
-        let action = "reading the last run";
-        // One read transaction: the run and its jobs from the same snapshot.
-        let mut tx = self.pool.begin().await.map_err(self.query_error(action))?;
-        let row = sqlx::query(
-            "SELECT id, command, list_path, list_timestamp, host, started_at, resumed_at, \
-             resumes, finished_at FROM runs ORDER BY id DESC LIMIT 1",
-        )
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(self.query_error(action))?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let run = self.run_from_row(&row)?;
-        let jobs = self.load_jobs(&mut *tx, run.id).await?;
-        let hosts = self.load_hosts(&mut *tx, run.id).await?;
-        tx.rollback().await.map_err(self.query_error(action))?;
-        Ok(Some(StatusReport::with_hosts(
-            run,
-            &jobs,
-            hosts,
-            self.clock.now(),
-        )))
+        self.report(None).await
     }
 
     async fn jobs(&self, run: RunId) -> Result<Vec<JobRecord>, QueueError> {
         let jobs = self.load_jobs(&self.pool, run).await?;
         if jobs.is_empty() && !self.run_exists(&self.pool, run).await? {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         Ok(jobs)
     }
@@ -733,13 +407,10 @@ impl StateStore for SqliteStore {
         .map_err(self.query_error(format!("reading the history of run {run}")))?;
         let history: Vec<TransitionRecord> = rows
             .iter()
-            .map(|row| self.transition_from_row(row))
+            .map(|row| self.rows().transition(row))
             .collect::<Result<_, _>>()?;
         if history.is_empty() && !self.run_exists(&self.pool, run).await? {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         }
         Ok(history)
     }
@@ -749,19 +420,12 @@ impl StateStore for SqliteStore {
 const LEASED_COLUMNS: &str = "j.pkgbase, j.cycle_stage, j.version, j.repo, j.attempt, j.token, \
      j.lease_until, p.sha256, j.publishing_at, j.entry";
 
-/// Why the blocked dependents of a job are blocked, as the single-host orchestration words it.
-fn blocked_reason(by: &str) -> String {
-    format!("blocked by {by}")
-}
-
-/// What a failed phase is recorded as: `build: makechrootpkg exited with 2`.
-fn failure_reason(phase: &str, cause: &str) -> String {
-    format!("{phase}: {cause}")
-}
-
-fn lease_millis(lease: Duration) -> i64 {
-    i64::try_from(lease.as_millis()).unwrap_or(i64::MAX)
-}
+/// The rules of a run of the single-host state machine: the schema's defaults, which such
+/// runs have always had (nothing claims their jobs, so nothing reads them).
+const PLAIN_RULES: RunOptions = RunOptions {
+    stop_on_failure: false,
+    require_publish: true,
+};
 
 /// The pull model's SQL for SQLite: the single writer makes every transaction serial
 /// (`BEGIN IMMEDIATE`), so a claim needs no row locks.
@@ -781,16 +445,14 @@ impl SqliteStore {
         .await
         .map_err(self.query_error(format!("reading run {run}")))?;
         let Some(row) = row else {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
+            return Err(QueueError::unknown_run(&self.db, run));
         };
+        let rows = self.rows();
         Ok((
-            self.column(&row, "stop_on_failure")?,
-            self.column(&row, "require_publish")?,
-            self.column(&row, "stopped")?,
-            self.column(&row, "finished")?,
+            rows.flag(&row, "stop_on_failure")?,
+            rows.flag(&row, "require_publish")?,
+            rows.flag(&row, "stopped")?,
+            rows.flag(&row, "finished")?,
         ))
     }
 
@@ -889,13 +551,7 @@ impl SqliteStore {
         .fetch_optional(&mut **tx)
         .await
         .map_err(self.query_error(format!("choosing a job of run {run}")))?;
-        row.map(|row| {
-            Ok(JobKey {
-                pkgbase: self.column(&row, "pkgbase")?,
-                cycle_stage: self.small(&row, "cycle_stage")?,
-            })
-        })
-        .transpose()
+        row.map(|row| self.rows().key(&row)).transpose()
     }
 
     /// Marks the jobs of `run` whose lease ran out interrupted (claimable again).
@@ -919,13 +575,9 @@ impl SqliteStore {
         .map_err(self.query_error(format!("reaping the expired leases of run {run}")))?;
         let mut reaped = Vec::with_capacity(rows.len());
         for row in &rows {
-            let seq: i64 = self.column(row, "seq")?;
-            let key = JobKey {
-                pkgbase: self.column(row, "pkgbase")?,
-                cycle_stage: self.small(row, "cycle_stage")?,
-            };
+            let key = self.rows().key(row)?;
             self.append_history(tx, run, &key, now).await?;
-            reaped.push((seq, key));
+            reaped.push((self.rows().int(row, "seq")?, key));
         }
         reaped.sort();
         Ok(reaped.into_iter().map(|(_, key)| key).collect())
@@ -961,14 +613,7 @@ impl SqliteStore {
         .map_err(self.query_error(format!("blocking what depends on {failed}")))?;
         let mut blocked = Vec::with_capacity(rows.len());
         for row in &rows {
-            let seq: i64 = self.column(row, "seq")?;
-            blocked.push((
-                seq,
-                JobKey {
-                    pkgbase: self.column(row, "pkgbase")?,
-                    cycle_stage: self.small(row, "cycle_stage")?,
-                },
-            ));
+            blocked.push((self.rows().int(row, "seq")?, self.rows().key(row)?));
         }
         blocked.sort();
         let blocked: Vec<JobKey> = blocked.into_iter().map(|(_, key)| key).collect();
@@ -995,14 +640,7 @@ impl SqliteStore {
         .fetch_optional(executor)
         .await
         .map_err(self.query_error(format!("reading the lease of {key}")))?;
-        row.map(|row| {
-            Ok(StoredFence {
-                state: self.state(&row)?,
-                token: self.column(&row, "token")?,
-                lease_until: self.column(&row, "lease_until")?,
-            })
-        })
-        .transpose()
+        row.map(|row| self.rows().fence(&row)).transpose()
     }
 
     async fn job_record(
@@ -1023,12 +661,8 @@ impl SqliteStore {
         .await
         .map_err(self.query_error(format!("reading job {key}")))?;
         match row {
-            Some(row) => self.job_from_row(&row),
-            None => Err(QueueError::UnknownJob {
-                db: self.db.clone(),
-                run,
-                key: key.clone(),
-            }),
+            Some(row) => self.rows().job(&row),
+            None => Err(QueueError::unknown_job(&self.db, run, key)),
         }
     }
 
@@ -1044,66 +678,53 @@ impl SqliteStore {
         .fetch_all(executor)
         .await
         .map_err(self.query_error(format!("reading the hosts of run {run}")))?;
-        rows.iter()
-            .map(|row| {
-                Ok(HostStatus {
-                    name: self.column(row, "name")?,
-                    slots: self.small(row, "slots")?,
-                    joined_at: self.time(row, "joined_at")?,
-                    last_seen: self.time(row, "last_seen")?,
-                    building: Vec::new(),
-                })
-            })
-            .collect()
+        rows.iter().map(|row| self.rows().host(row)).collect()
     }
 
-    fn lease_from_row(
-        &self,
-        row: &SqliteRow,
-        run: RunId,
-        host: &str,
-        slot: u32,
-        duration: Duration,
-    ) -> Result<Lease, QueueError> {
-        Ok(Lease {
-            run,
-            key: JobKey {
-                pkgbase: self.column(row, "pkgbase")?,
-                cycle_stage: self.small(row, "cycle_stage")?,
-            },
-            version: self.column(row, "version")?,
-            repo: self.column(row, "repo")?,
-            token: FenceToken(self.column(row, "token")?),
-            attempt: self.small(row, "attempt")?,
-            host: host.to_owned(),
-            slot,
-            duration,
-            expires_at: self.time(row, "lease_until")?,
-            pkgbuild_sha256: self.column(row, "sha256")?,
-            publish_started: self.column::<Option<i64>>(row, "publishing_at")?.is_some(),
-            entry: self.column(row, "entry")?,
-            log: None,
-        })
+    /// The status of `run` (of the last run when `None`), from one read snapshot of the run,
+    /// its jobs and its hosts.
+    async fn report(&self, run: Option<RunId>) -> Result<Option<StatusReport>, QueueError> {
+        let action = "reading a run's status";
+        let mut tx = self.pool.begin().await.map_err(self.query_error(action))?;
+        let row = sqlx::query(
+            "SELECT id, command, list_path, list_timestamp, host, started_at, resumed_at, \
+             resumes, finished_at FROM runs WHERE (?1 IS NULL OR id = ?1) \
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(run.map(|run| run.0))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(self.query_error(action))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let summary = self.rows().run(&row)?;
+        let jobs = self.load_jobs(&mut *tx, summary.id).await?;
+        let hosts = self.load_hosts(&mut *tx, summary.id).await?;
+        tx.rollback().await.map_err(self.query_error(action))?;
+        Ok(Some(StatusReport::with_hosts(
+            summary,
+            &jobs,
+            hosts,
+            self.clock.now(),
+        )))
     }
 
-    /// The refusal of a fenced heartbeat or publishing start that matched no row.
-    async fn refused<T>(&self, lease: &Lease, now: i64) -> Result<Fenced<T>, QueueError> {
-        let stored = self.stored_fence(&self.pool, lease.run, &lease.key).await?;
-        Ok(Fenced::Refused(why_refused(lease.token, now, stored)))
-    }
-}
-
-impl WorkQueue for SqliteStore {
-    async fn create_run(
+    /// Creates a run of `jobs`; with `interrupt_others`, the builds of every earlier run
+    /// still marked building are marked interrupted in the same transaction.
+    async fn create(
         &self,
         info: &RunInfo,
         options: RunOptions,
         jobs: &[WorkJob],
+        interrupt_others: bool,
     ) -> Result<RunId, QueueError> {
-        validate_work_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
         let action = "creating a run";
         let mut tx = self.begin_write(action).await?;
         let now = self.now_millis();
+        if interrupt_others {
+            self.interrupt_building(&mut tx, None, now).await?;
+        }
         let inserted = sqlx::query(
             "INSERT INTO runs (command, list_path, list_timestamp, host, started_at, \
              stop_on_failure, require_publish) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -1120,7 +741,7 @@ impl WorkQueue for SqliteStore {
         .map_err(self.query_error(action))?;
         let run = RunId(inserted.last_insert_rowid());
         for (seq, job) in (0u32..).zip(jobs) {
-            self.insert_job_with_priority(&mut tx, run, seq, &job.job, job.priority, now)
+            self.insert_job(&mut tx, run, seq, &job.job, job.priority, now)
                 .await?;
         }
         self.write_work(&mut tx, run, jobs, options.require_publish)
@@ -1129,13 +750,16 @@ impl WorkQueue for SqliteStore {
         Ok(run)
     }
 
-    async fn resume_work(
+    /// Brings the last run in line with `jobs` and reopens it. With `live`, builds still
+    /// under a lease go on (hosts of a shared run); without, they are marked interrupted
+    /// first (the single-host state machine, whose builds died with its process).
+    async fn resume(
         &self,
         info: &RunInfo,
         options: RunOptions,
         jobs: &[WorkJob],
+        live: bool,
     ) -> Result<Option<Resume>, QueueError> {
-        validate_work_jobs(jobs).map_err(|problem| self.new_job_error(problem))?;
         let new_jobs: Vec<NewJob> = jobs.iter().map(|job| job.job.clone()).collect();
         let action = "resuming the last run";
         let mut tx = self.begin_write(action).await?;
@@ -1147,8 +771,12 @@ impl WorkQueue for SqliteStore {
             return Ok(None);
         };
         let now = self.now_millis();
+        if !live {
+            self.interrupt_building(&mut tx, Some(run), now).await?;
+        }
         let existing = self.load_jobs(&mut *tx, run).await?;
-        let plan = plan_resume(run, &existing, &new_jobs, Some(self.clock.now()));
+        let live_at = live.then(|| self.clock.now());
+        let plan = plan_resume(run, &existing, &new_jobs, live_at);
         for key in &plan.summary.dropped {
             sqlx::query("DELETE FROM jobs WHERE run_id = ? AND pkgbase = ? AND cycle_stage = ?")
                 .bind(run.0)
@@ -1204,7 +832,7 @@ impl WorkQueue for SqliteStore {
                     self.append_history(&mut tx, run, &job.key, now).await?;
                 }
                 Disposition::Insert => {
-                    self.insert_job_with_priority(&mut tx, run, seq, job, work.priority, now)
+                    self.insert_job(&mut tx, run, seq, job, work.priority, now)
                         .await?;
                 }
             }
@@ -1229,6 +857,34 @@ impl WorkQueue for SqliteStore {
         .map_err(self.query_error(action))?;
         self.commit(tx, action).await?;
         Ok(Some(plan.summary))
+    }
+
+    /// The refusal of a fenced heartbeat or publishing start that matched no row.
+    async fn refused<T>(&self, lease: &Lease, now: i64) -> Result<Fenced<T>, QueueError> {
+        let stored = self.stored_fence(&self.pool, lease.run, &lease.key).await?;
+        Ok(Fenced::Refused(why_refused(lease.token, now, stored)))
+    }
+}
+
+impl WorkQueue for SqliteStore {
+    async fn create_run(
+        &self,
+        info: &RunInfo,
+        options: RunOptions,
+        jobs: &[WorkJob],
+    ) -> Result<RunId, QueueError> {
+        validate_work_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
+        self.create(info, options, jobs, false).await
+    }
+
+    async fn resume_work(
+        &self,
+        info: &RunInfo,
+        options: RunOptions,
+        jobs: &[WorkJob],
+    ) -> Result<Option<Resume>, QueueError> {
+        validate_work_jobs(jobs).map_err(|problem| problem.into_error(&self.db))?;
+        self.resume(info, options, jobs, true).await
     }
 
     async fn current_run(&self) -> Result<Option<RunId>, QueueError> {
@@ -1336,7 +992,7 @@ impl WorkQueue for SqliteStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(self.query_error(action.as_str()))?;
-        let claimed = self.lease_from_row(&row, run, host, slot, lease)?;
+        let claimed = self.rows().lease(&row, run, host, slot, lease)?;
         self.commit(tx, &action).await?;
         Ok(Claim::Claimed(claimed))
     }
@@ -1359,7 +1015,9 @@ impl WorkQueue for SqliteStore {
         .await
         .map_err(self.query_error(format!("renewing the lease of {}", lease.key)))?;
         match renewed {
-            Some(until) => Ok(Fenced::Accepted(self.millis_to_time(until, "lease_until")?)),
+            Some(until) => Ok(Fenced::Accepted(
+                self.rows().millis_to_time(until, "lease_until")?,
+            )),
             None => self.refused(lease, now).await,
         }
     }
@@ -1398,11 +1056,7 @@ impl WorkQueue for SqliteStore {
         let mut tx = self.begin_write(&action).await?;
         let (stop_on_failure, require_publish, _, _) = self.run_rules(&mut tx, run).await?;
         let now = self.now_millis();
-        let reason = match result {
-            JobResult::Failed { phase, cause } => Some(failure_reason(phase, cause)),
-            JobResult::Interrupted => Some(format!("interrupted on {}", lease.host)),
-            JobResult::Published | JobResult::BuiltNotPublished => None,
-        };
+        let reason = result_reason(result, &lease.host);
         let published = matches!(result, JobResult::Published);
         let done = sqlx::query(
             "UPDATE jobs SET state = ?1, finished_at = ?2, duration_ms = ?2 - started_at, \
@@ -1426,24 +1080,14 @@ impl WorkQueue for SqliteStore {
         if done.rows_affected() == 0 {
             let stored = self.stored_fence(&mut *tx, run, key).await?;
             drop(tx);
-            return match refusal(lease.token, now, stored, Some(state)) {
-                Err(refused) => Ok(Fenced::Refused(refused)),
-                Ok(()) => Ok(Fenced::Accepted(Completion {
-                    record: self.job_record(&self.pool, run, key).await?,
-                    blocked: Vec::new(),
-                    stopped_run: false,
-                })),
-            };
+            let record = self.job_record(&self.pool, run, key);
+            return unmatched_result(lease, now, stored, state, record).await;
         }
         self.append_history(&mut tx, run, key, now).await?;
         let mut blocked = Vec::new();
         let mut stopped_run = false;
-        let available = match result {
-            JobResult::Published => true,
-            JobResult::BuiltNotPublished => !require_publish,
-            JobResult::Failed { .. } | JobResult::Interrupted => false,
-        };
-        if available {
+        let effect = Effect::of(result, require_publish, stop_on_failure);
+        if effect == Effect::Frees {
             sqlx::query(
                 "UPDATE jobs SET pending_deps = pending_deps - 1 \
                  WHERE run_id = ?1 AND (pkgbase, cycle_stage) IN (SELECT pkgbase, cycle_stage \
@@ -1455,9 +1099,9 @@ impl WorkQueue for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(self.query_error(action.as_str()))?;
-        } else if !matches!(result, JobResult::Interrupted) {
+        } else if let Effect::Blocks { stop_run } = effect {
             blocked = self.cascade(&mut tx, run, key, now).await?;
-            if stop_on_failure && matches!(result, JobResult::Failed { .. }) {
+            if stop_run {
                 let stopped = sqlx::query(
                     "UPDATE runs SET stopped_at = ? WHERE id = ? AND stopped_at IS NULL",
                 )
@@ -1501,14 +1145,8 @@ impl WorkQueue for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(self.query_error(format!("reading the PKGBUILD archive of {key}")))?;
-        row.map(|(sha256, bytes)| {
-            PkgbuildArchive::verified(bytes, &sha256).ok_or_else(|| {
-                self.corrupt(format!(
-                    "the PKGBUILD archive of {key} does not match its sha256 {sha256}"
-                ))
-            })
-        })
-        .transpose()
+        row.map(|(sha256, bytes)| self.rows().pkgbuild(key, &sha256, bytes))
+            .transpose()
     }
 
     async fn publish_lock(&self, repo: &str) -> Result<PublishLock, QueueError> {
@@ -1516,38 +1154,9 @@ impl WorkQueue for SqliteStore {
     }
 
     async fn run_status(&self, run: RunId) -> Result<StatusReport, QueueError> {
-        let action = format!("reading run {run}");
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(self.query_error(action.as_str()))?;
-        let row = sqlx::query(
-            "SELECT id, command, list_path, list_timestamp, host, started_at, resumed_at, \
-             resumes, finished_at FROM runs WHERE id = ?",
-        )
-        .bind(run.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(self.query_error(action.as_str()))?;
-        let Some(row) = row else {
-            return Err(QueueError::UnknownRun {
-                db: self.db.clone(),
-                run,
-            });
-        };
-        let summary = self.run_from_row(&row)?;
-        let jobs = self.load_jobs(&mut *tx, run).await?;
-        let hosts = self.load_hosts(&mut *tx, run).await?;
-        tx.rollback()
-            .await
-            .map_err(self.query_error(action.as_str()))?;
-        Ok(StatusReport::with_hosts(
-            summary,
-            &jobs,
-            hosts,
-            self.clock.now(),
-        ))
+        self.report(Some(run))
+            .await?
+            .ok_or_else(|| QueueError::unknown_run(&self.db, run))
     }
 }
 

@@ -103,6 +103,21 @@ pub struct WorkJob {
     pub entry: Option<String>,
 }
 
+impl WorkJob {
+    /// A job of the single-host state machine ([`StateStore`](crate::StateStore)) as the
+    /// pull model stores it: no dependencies, no priority, no PKGBUILD archive, no entry. Both
+    /// backends keep one path for creating and resuming runs.
+    pub(crate) fn plain(job: &NewJob) -> Self {
+        WorkJob {
+            job: job.clone(),
+            deps: Vec::new(),
+            priority: 0.0,
+            pkgbuild: None,
+            entry: None,
+        }
+    }
+}
+
 /// How a run of the pull model behaves, fixed when it is created or resumed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RunOptions {

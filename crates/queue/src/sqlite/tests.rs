@@ -2,6 +2,7 @@ use chrono::{TimeDelta, TimeZone};
 use sqlx::Connection;
 
 use super::*;
+use crate::model::JobState;
 use crate::{ManualClock, UNKNOWN_BLOCKER};
 
 fn start() -> DateTime<Utc> {
