@@ -541,6 +541,7 @@ async fn end_of_run<Q: WorkQueue + StateStore>(
     if ended == Ended::Stopped {
         queue.finish_run(run).await?;
     }
+    state.summary.count_other_hosts(&records);
     if ended != Ended::Interrupted {
         let build_state = setup.config.workdir().build_state();
         if let Some(mut list) = run_list::recorded(&build_state).filter(|l| l.run == run.0) {

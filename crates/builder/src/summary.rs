@@ -22,6 +22,9 @@ pub struct Summary {
     /// Builds whose lease this host lost (another host builds them) or whose result the
     /// queue did not take: `(name, why)`. Nothing of theirs was published.
     pub refused: Vec<(String, String)>,
+    /// Failed or blocked on other hosts of a shared run (the host that created the run
+    /// answers for all of it): `(pkgbase, failed: reason or blocked by ..., host)`.
+    pub elsewhere: Vec<(String, String, String)>,
     /// Not started (stop on failure, or a signal).
     pub not_started: usize,
     /// The signal that stopped the run: 130 (SIGINT) or 143 (SIGTERM).
@@ -37,11 +40,41 @@ impl Summary {
     pub fn exit_code(&self) -> u8 {
         if let Some(code) = self.signal_exit {
             code
-        } else if !self.failed.is_empty() || !self.blocked.is_empty() || self.not_started > 0 {
+        } else if !self.failed.is_empty()
+            || !self.blocked.is_empty()
+            || !self.elsewhere.is_empty()
+            || self.not_started > 0
+        {
             1
         } else {
             0
         }
+    }
+
+    /// Adds the failures and blocks of the run's `records` that this host did not see
+    /// itself: they happened on other hosts, and the run (whose exit code the creating host
+    /// gives) failed all the same.
+    pub fn count_other_hosts(&mut self, records: &[archport_queue::JobRecord]) {
+        let seen = |name: &str| {
+            self.failed
+                .iter()
+                .any(|(label, _, _)| label.split(' ').next() == Some(name))
+                || self.blocked.iter().any(|(n, _)| n == name)
+        };
+        let mut elsewhere = Vec::new();
+        for record in records {
+            let what = match record.state {
+                archport_queue::JobState::Failed => "FAILED",
+                archport_queue::JobState::Blocked => "blocked",
+                _ => continue,
+            };
+            if seen(&record.key.pkgbase) {
+                continue;
+            }
+            let host = record.host.clone().unwrap_or_else(|| "another host".into());
+            elsewhere.push((record.key.pkgbase.clone(), what.to_owned(), host));
+        }
+        self.elsewhere = elsewhere;
     }
 
     /// The end-of-run summary.
@@ -49,11 +82,19 @@ impl Summary {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "Summary: {} built, {} failed, {} blocked, {} skipped{}{}{}",
+            "Summary: {} built, {} failed, {} blocked, {} skipped{}{}{}{}",
             self.built.len(),
             self.failed.len(),
             self.blocked.len(),
             self.skipped.len(),
+            if self.elsewhere.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", {} failed or blocked on other hosts",
+                    self.elsewhere.len()
+                )
+            },
             if self.already_built.is_empty() {
                 String::new()
             } else {
@@ -81,6 +122,9 @@ impl Summary {
         }
         for (name, reason) in &self.skipped {
             let _ = writeln!(out, "  skipped  {name}: {reason}");
+        }
+        for (name, what, host) in &self.elsewhere {
+            let _ = writeln!(out, "  {what:<8} {name} (on {host})");
         }
         for name in &self.interrupted {
             let _ = writeln!(out, "  interrupted {name}");
