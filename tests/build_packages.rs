@@ -1225,3 +1225,43 @@ fn check_passes_on_a_ready_box_and_names_every_missing_piece() {
         assert!(!s.path(dir).exists(), "{dir}");
     }
 }
+
+#[test]
+fn entries_listed_with_no_check_build_with_nocheck_without_the_flag() {
+    let s = Session::listed(&["--jobs", "2", "--no-check", "--packages", "foo-app"]);
+    let list = read_json(&s.path("packages_to_build.json"));
+    assert_eq!(list["packages"][0]["nocheck"], true, "{list}");
+    let run = s.bp(&["--no-upload"]).exits(0);
+    assert!(
+        run.stderr.contains("Summary: 1 built, 0 failed"),
+        "{}",
+        run.stderr
+    );
+    // The entry's nocheck: no checkdepends put into the copy (no arch-nspawn), makepkg
+    // --nocheck beside --ignorearch, though this run was not given --no-check.
+    insta::assert_snapshot!(s.calls().join("\n"), @r"
+    mkarchroot -C [WORKDIR]/chroot-config/pacman.conf -M [WORKDIR]/chroot-config/makepkg.conf -c [WORKDIR]/cache-pacman [WORKDIR]/chroot/root base-devel
+    makechrootpkg -r [WORKDIR]/chroot -l archport-slot1 -c -u -d [WORKDIR]/cache-pacman -U archport-test -- --ignorearch --nocheck
+    ");
+}
+
+#[test]
+fn closed_stdout_and_stderr_neither_stop_the_run_nor_change_its_exit_code() {
+    // `build-packages 2>&1 | head -1`: whoever reads the console goes away at once.
+    let s = Session::listed(&["--jobs", "2", "--packages", "zlib"]);
+    let mut child = s.spawn_bp(&[], &[]);
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "not 101 (a panic on EPIPE)");
+    assert!(s.published("core-testing").contains("zlib 1:1.3.1-2"));
+    // The summary nobody read is in the logs.
+    let summaries: Vec<String> = std::fs::read_dir(s.path("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("build-packages-summary-"))
+        .collect();
+    assert_eq!(summaries.len(), 1, "{summaries:?}");
+    let text = std::fs::read_to_string(s.path("logs").join(&summaries[0])).unwrap();
+    assert!(text.starts_with("Summary: 1 built, 0 failed"), "{text}");
+}
