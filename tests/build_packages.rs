@@ -254,6 +254,8 @@ fn settings() -> insta::Settings {
     settings.add_filter(r"took \d+\.\d s", "took [SECS] s");
     settings.add_filter(r"after \d+[hms][0-9hms]*", "after [DURATION]");
     settings.add_filter(r"host:     \S+", "host:     [HOST]");
+    settings.add_filter(r" in \d+[hms][0-9hms]*", " in [DURATION]");
+    settings.add_filter(r"Total time: \S+", "Total time: [DURATION]");
     settings.set_prepend_module_to_snapshot(false);
     settings.set_snapshot_path("snapshots/build_packages");
     settings
@@ -533,13 +535,20 @@ fn a_failure_blocks_exactly_its_dependents_and_failed_packages_json_rebuilds_the
         .skip_while(|l| !l.starts_with("Summary: "))
         .collect();
     summary[1..].sort();
-    insta::with_settings!({ filters => vec![(r"-\d{8}-\d{6}-build\.log", "-[STAMP]-build.log")] }, {
+    let filters = vec![
+        (r"-\d{8}-\d{6}-build\.log", "-[STAMP]-build.log"),
+        (r"Total time: \S+", "Total time: [DURATION]"),
+    ];
+    insta::with_settings!({ filters => filters }, {
         insta::assert_snapshot!(s.clean(&summary.join("\n")), @r"
         Summary: 2 built, 1 failed, 1 blocked, 0 skipped
           FAILED   ninja 1.12.1-1: build: makechrootpkg exited with status 255: ==> ERROR: Build failed, check [WORKDIR]/chroot/archport-slot1/build (log: [WORKDIR]/logs/ninja-[STAMP]-build.log)
           blocked  newtool: blocked by ninja
           built    re2c 4.0-1
           built    zlib 1:1.3.1-2
+        Total time: [DURATION]
+        Uploaded: 1 build to core-testing
+        Uploaded: 1 build to extra-testing
         ");
     });
     let mut started = s.started();

@@ -303,8 +303,12 @@ async fn drive<Q: WorkQueue + StateStore + 'static>(
     let graph = setup.prepared.as_ref().map(|p| p.jobs.clone());
     let mut page = StatusPage::new(&setup.config.status.dir, graph, setup.options.parallel_jobs);
     let mut run = None;
+    let started_at = Instant::now();
+    state.summary.no_upload = setup.options.no_upload;
     if let Some(prepared) = setup.prepared.take() {
         state.skipped(&prepared);
+        let durations = queue.durations().await?;
+        state.plan_eta(&prepared, &durations, setup.options.parallel_jobs);
         match begin(queue.as_ref(), &setup, &prepared, &host, &mut state).await? {
             Some(begun) => run = Some(begun),
             None => {
@@ -367,6 +371,7 @@ async fn drive<Q: WorkQueue + StateStore + 'static>(
     }
     state.display.close();
     state.summary.signal_exit = setup.signals.exit_code();
+    state.summary.took = Some(started_at.elapsed());
     keep_summary(&setup.logs_dir, &state.summary);
     Ok(state.summary)
 }
@@ -388,6 +393,8 @@ struct Running {
     slot: u32,
     entry: Entry,
     log: PathBuf,
+    /// When it started, for the duration on its `built` line.
+    since: Instant,
 }
 
 /// This host's slots over `run` until it is finished, stopped, or a signal came.
@@ -428,6 +435,7 @@ async fn slots<Q: WorkQueue + StateStore + 'static>(
         if setup.signals.exit_code().is_some() {
             claiming = false;
             ended = Ended::Interrupted;
+            state.display.stopping(None);
         }
         while claiming && Instant::now() >= next_claim {
             let Some(&slot) = free.last() else { break };
@@ -490,6 +498,7 @@ async fn slots<Q: WorkQueue + StateStore + 'static>(
                             slot,
                             entry,
                             log,
+                            since: Instant::now(),
                         },
                     );
                 }
@@ -497,6 +506,7 @@ async fn slots<Q: WorkQueue + StateStore + 'static>(
                 Ok(Claim::Stopped) => {
                     claiming = false;
                     ended = Ended::Stopped;
+                    state.display.stopping(None);
                 }
                 Ok(Claim::Finished) => {
                     claiming = false;
@@ -537,7 +547,15 @@ async fn slots<Q: WorkQueue + StateStore + 'static>(
                 let _ = logs::rotate(&setup.logs_dir, job.entry.name.as_str());
                 let kept = kept_copy(&setup.ctx.devtools, job.entry.name.as_str());
                 let kept = (!setup.options.cleanup_on_failure && kept.is_dir()).then_some(kept);
-                state.ended(job.id, &job.entry, &job.log, kept.as_deref(), &ending, lost.as_deref());
+                state.ended(
+                    job.id,
+                    &job.entry,
+                    &job.log,
+                    kept.as_deref(),
+                    &ending,
+                    lost.as_deref(),
+                    job.since.elapsed(),
+                );
                 page.refresh(queue.as_ref(), &state.display).await;
             }
             Some((job, phase)) = phase_rx.recv() => {
@@ -555,6 +573,7 @@ async fn slots<Q: WorkQueue + StateStore + 'static>(
                 announce(interrupt, &state.display);
                 claiming = false;
                 ended = Ended::Interrupted;
+                state.display.stopping(None);
                 page.refresh(queue.as_ref(), &state.display).await;
             }
             () = tokio::time::sleep_until(next_claim), if claiming && !free.is_empty() => {}

@@ -1,8 +1,10 @@
 //! How a run ended: what was built, failed, blocked, skipped or interrupted, the exit code,
 //! and the summary printed at the end.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// How the run ended.
 #[derive(Debug, Default)]
@@ -29,6 +31,12 @@ pub struct Summary {
     pub not_started: usize,
     /// The signal that stopped the run: 130 (SIGINT) or 143 (SIGTERM).
     pub signal_exit: Option<u8>,
+    /// How long the run took on this host (`None`: it did not run, as with `--dry-run`).
+    pub took: Option<Duration>,
+    /// Where this host published: the upload target and how many builds went there.
+    pub uploaded: BTreeMap<String, usize>,
+    /// `--no-upload`: nothing was meant to be published.
+    pub no_upload: bool,
     /// `--dry-run`: the commands.
     pub dry_run: Option<String>,
     /// `--continue` found nothing to continue: why (nothing was built).
@@ -138,13 +146,61 @@ impl Summary {
                 "Run build-packages --continue to build what was interrupted or not started."
             );
         }
+        if let Some(took) = self.took {
+            let _ = writeln!(out, "Total time: {}", human_duration(took));
+        }
+        if self.no_upload {
+            let _ = writeln!(out, "Not uploaded (--no-upload)");
+        } else if self.uploaded.is_empty() {
+            let _ = writeln!(out, "Uploaded: nothing");
+        } else {
+            for (target, count) in &self.uploaded {
+                let builds = if *count == 1 { "build" } else { "builds" };
+                let _ = writeln!(out, "Uploaded: {count} {builds} to {target}");
+            }
+        }
         out
+    }
+}
+
+/// A duration as people read it on a console: `42s`, `3m07s`, `2h05m`.
+pub fn human_duration(took: Duration) -> String {
+    let secs = took.as_secs();
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m{:02}s", secs / 60, secs % 60),
+        _ => format!("{}h{:02}m", secs / 3600, secs % 3600 / 60),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(human_duration(Duration::from_millis(4_900)), "4s");
+        assert_eq!(human_duration(Duration::from_secs(187)), "3m07s");
+        assert_eq!(human_duration(Duration::from_secs(7_500)), "2h05m");
+    }
+
+    #[test]
+    fn the_summary_ends_with_the_time_and_where_it_was_uploaded() {
+        let mut summary = Summary {
+            built: vec!["zlib 1.3".into(), "re2c 4.0".into()],
+            took: Some(Duration::from_secs(65)),
+            ..Summary::default()
+        };
+        summary.uploaded.insert("/srv/repo/core-testing".into(), 2);
+        let text = summary.render();
+        assert!(
+            text.ends_with("Total time: 1m05s\nUploaded: 2 builds to /srv/repo/core-testing\n"),
+            "{text}"
+        );
+        summary.uploaded.clear();
+        summary.no_upload = true;
+        assert!(summary.render().ends_with("Not uploaded (--no-upload)\n"));
+    }
 
     #[test]
     fn exit_codes() {
