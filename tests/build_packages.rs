@@ -254,6 +254,8 @@ fn settings() -> insta::Settings {
     settings.add_filter(r"took \d+\.\d s", "took [SECS] s");
     settings.add_filter(r"after \d+[hms][0-9hms]*", "after [DURATION]");
     settings.add_filter(r"host:     \S+", "host:     [HOST]");
+    settings.add_filter(r" in \d+[hms][0-9hms]*", " in [DURATION]");
+    settings.add_filter(r"Total time: \S+", "Total time: [DURATION]");
     settings.set_prepend_module_to_snapshot(false);
     settings.set_snapshot_path("snapshots/build_packages");
     settings
@@ -533,13 +535,20 @@ fn a_failure_blocks_exactly_its_dependents_and_failed_packages_json_rebuilds_the
         .skip_while(|l| !l.starts_with("Summary: "))
         .collect();
     summary[1..].sort();
-    insta::with_settings!({ filters => vec![(r"-\d{8}-\d{6}-build\.log", "-[STAMP]-build.log")] }, {
+    let filters = vec![
+        (r"-\d{8}-\d{6}-build\.log", "-[STAMP]-build.log"),
+        (r"Total time: \S+", "Total time: [DURATION]"),
+    ];
+    insta::with_settings!({ filters => filters }, {
         insta::assert_snapshot!(s.clean(&summary.join("\n")), @r"
         Summary: 2 built, 1 failed, 1 blocked, 0 skipped
           FAILED   ninja 1.12.1-1: build: makechrootpkg exited with status 255: ==> ERROR: Build failed, check [WORKDIR]/chroot/archport-slot1/build (log: [WORKDIR]/logs/ninja-[STAMP]-build.log)
           blocked  newtool: blocked by ninja
           built    re2c 4.0-1
           built    zlib 1:1.3.1-2
+        Total time: [DURATION]
+        Uploaded: 1 build to core-testing
+        Uploaded: 1 build to extra-testing
         ");
     });
     let mut started = s.started();
@@ -1224,4 +1233,87 @@ fn check_passes_on_a_ready_box_and_names_every_missing_piece() {
     for dir in ["build-state", "logs", "chroot", "repo"] {
         assert!(!s.path(dir).exists(), "{dir}");
     }
+}
+
+#[test]
+fn entries_listed_with_no_check_build_with_nocheck_without_the_flag() {
+    let s = Session::listed(&["--jobs", "2", "--no-check", "--packages", "foo-app"]);
+    let list = read_json(&s.path("packages_to_build.json"));
+    assert_eq!(list["packages"][0]["nocheck"], true, "{list}");
+    let run = s.bp(&["--no-upload"]).exits(0);
+    assert!(
+        run.stderr.contains("Summary: 1 built, 0 failed"),
+        "{}",
+        run.stderr
+    );
+    // The entry's nocheck: no checkdepends put into the copy (no arch-nspawn), makepkg
+    // --nocheck beside --ignorearch, though this run was not given --no-check.
+    insta::assert_snapshot!(s.calls().join("\n"), @r"
+    mkarchroot -C [WORKDIR]/chroot-config/pacman.conf -M [WORKDIR]/chroot-config/makepkg.conf -c [WORKDIR]/cache-pacman [WORKDIR]/chroot/root base-devel
+    makechrootpkg -r [WORKDIR]/chroot -l archport-slot1 -c -u -d [WORKDIR]/cache-pacman -U archport-test -- --ignorearch --nocheck
+    ");
+}
+
+#[test]
+fn closed_stdout_and_stderr_neither_stop_the_run_nor_change_its_exit_code() {
+    // `build-packages 2>&1 | head -1`: whoever reads the console goes away at once.
+    let s = Session::listed(&["--jobs", "2", "--packages", "zlib"]);
+    let mut child = s.spawn_bp(&[], &[]);
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "not 101 (a panic on EPIPE)");
+    assert!(s.published("core-testing").contains("zlib 1:1.3.1-2"));
+    // The summary nobody read is in the logs.
+    let summaries: Vec<String> = std::fs::read_dir(s.path("logs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("build-packages-summary-"))
+        .collect();
+    assert_eq!(summaries.len(), 1, "{summaries:?}");
+    let text = std::fs::read_to_string(s.path("logs").join(&summaries[0])).unwrap();
+    assert!(text.starts_with("Summary: 1 built, 0 failed"), "{text}");
+}
+
+#[test]
+fn wait_waits_for_the_lock_another_run_holds_and_then_builds() {
+    use std::io::BufRead;
+    let s = Session::listed(&["--jobs", "2", "--packages", "zlib"]);
+    // Another run holds the work directory's lock (flock(1), as RunLock takes it).
+    let lock = s.path("build-state/build.lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    std::fs::write(&lock, "generate-build-list pid 1").unwrap();
+    let mut holder = Command::new("flock")
+        .arg(&lock)
+        .args(["sleep", "600"])
+        .spawn()
+        .unwrap();
+    wait_until("the lock held", || {
+        let probe = std::fs::File::open(&lock).unwrap();
+        probe.try_lock().is_err().then_some(())
+    });
+    let refused = s.bp(&["--no-upload"]).exits(1);
+    assert!(
+        refused.stderr.contains("generate-build-list pid 1"),
+        "{}",
+        refused.stderr
+    );
+
+    let mut waiting = s.spawn_bp(&[], &["--no-upload", "--wait"]);
+    let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert_eq!(
+        line,
+        "Waiting for the work directory's lock (generate-build-list pid 1)...\n"
+    );
+    // Nothing started while it waits.
+    assert!(s.started().is_empty());
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = waiting.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{rest}");
+    assert_eq!(s.started(), ["zlib"]);
 }

@@ -3,22 +3,31 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use archport_builder::{Options, run, status::status};
-use archport_cli::{CommonArgs, EXIT_ERROR, EXIT_OK, UsageError};
+use archport_builder::status::{status, status_html};
+use archport_builder::{Options, run};
+use archport_cli::{
+    CommonArgs, EXIT_ERROR, EXIT_OK, LockArgs, UsageError, print_stderr, print_stdout,
+    println_stderr,
+};
 use archport_config::Overrides;
 use archport_preflight::RunKind;
 use clap::Parser;
 
 /// Build packages_to_build.json in clean chroots (devtools), in dependency order, publish them
 /// to the testing repos, and keep a durable record that survives interruptions.
-///
-/// Exit codes: 0 all built; 1 any failed or blocked (or an error); 2 usage; 130/143 interrupted
-/// by SIGINT/SIGTERM.
 #[derive(Parser, Debug)]
-#[command(name = "build-packages", version, max_term_width = 100)]
+#[command(
+    name = "build-packages",
+    version,
+    max_term_width = 100,
+    after_help = archport_cli::exit_codes::BUILD_PACKAGES
+)]
 struct Cli {
     #[command(flatten)]
     common: CommonArgs,
+
+    #[command(flatten)]
+    lock: LockArgs,
 
     /// The build list [default: {workdir}/packages_to_build.json]; a failed_packages.json works
     /// too. (With --status and no FILE: the old spelling of --format json)
@@ -64,6 +73,15 @@ struct Cli {
     /// run when there is none)
     #[arg(long, value_name = "FORMAT", value_parser = ["text", "json"], requires = "status")]
     format: Option<String>,
+    /// With --status: write the run's status page (one HTML file, the logs it links to
+    /// under logs/ beside it) to FILE instead of printing; exit 1 when there is no run
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "status",
+        conflicts_with = "format"
+    )]
+    html: Option<PathBuf>,
     /// Only check that everything a run needs is in place (tools, chroot config, build user,
     /// sudo, directories, free space, keys); exit 0 when it is, 1 with every problem
     #[arg(long, conflicts_with_all = ["dry_run", "continue_run", "status"])]
@@ -112,9 +130,21 @@ fn main() -> ExitCode {
         if cli.check {
             let options = archport_preflight::Options::new(RunKind::BuildPackages, &config);
             let report = runtime()?.block_on(archport_preflight::check(&config, &options));
-            print!("{report}");
-            eprintln!("{}", report.verdict("build-packages --check"));
+            print_stdout(&report.to_string());
+            println_stderr(&report.verdict("build-packages --check").to_string());
             return Ok(if report.is_ok() { EXIT_OK } else { EXIT_ERROR });
+        }
+        if cli.status
+            && let Some(file) = &cli.html
+        {
+            let written = runtime()?
+                .block_on(status_html(&config, cli.queue.as_deref(), file))
+                .map_err(anyhow::Error::msg)?;
+            if !written {
+                println_stderr("no build run recorded yet: no page written");
+                return Ok(EXIT_ERROR);
+            }
+            return Ok(EXIT_OK);
         }
         if cli.status {
             let json = match &cli.json {
@@ -128,7 +158,7 @@ fn main() -> ExitCode {
                 }
             };
             let text = runtime()?.block_on(status(&config, cli.queue.as_deref(), json));
-            print!("{}", text.map_err(anyhow::Error::msg)?);
+            print_stdout(&text.map_err(anyhow::Error::msg)?);
             return Ok(EXIT_OK);
         }
         let json = match &cli.json {
@@ -156,17 +186,18 @@ fn main() -> ExitCode {
             queue: cli.queue.clone(),
             worker: cli.worker,
             follow: cli.follow,
+            wait: cli.lock.wait,
         };
         let summary = runtime()?.block_on(run(&config, &options))?;
         if let Some(text) = &summary.nothing_to_continue {
-            eprintln!("{text}");
+            println_stderr(text);
             return Ok(EXIT_OK);
         }
         if let Some(text) = &summary.dry_run {
-            print!("{text}");
+            print_stdout(text);
             return Ok(EXIT_OK);
         }
-        eprint!("{}", summary.render());
+        print_stderr(&summary.render());
         Ok(summary.exit_code())
     })
 }

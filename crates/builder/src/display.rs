@@ -1,6 +1,8 @@
-//! What the operator sees: on a terminal, one live line per running build (phase, elapsed)
-//! under an overall bar; without one (cron), plain timestamped lines. Build output itself
-//! goes to the logs, never here.
+//! What the operator sees: on a terminal, one live line per running build (slot, phase,
+//! elapsed), ordered by slot, above an overall bar that is there from the start, its clock
+//! ticking between events, with an estimate of the time left when earlier durations are
+//! known; without a terminal (cron), plain timestamped lines. Build output itself goes to the
+//! logs, never here.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -8,16 +10,23 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::summary::human_duration;
+
 /// The console of a run (stderr).
 pub struct Display {
     live: Option<Live>,
     quiet: bool,
+    /// The run is stopping: no new build starts.
+    stopping: bool,
 }
 
 struct Live {
     multi: MultiProgress,
     overall: ProgressBar,
-    running: HashMap<usize, (ProgressBar, String)>,
+    /// Per job id: its line, its label and its slot.
+    running: HashMap<usize, (ProgressBar, String, u32)>,
+    /// The overall bar's message besides the state: the time left.
+    eta: String,
 }
 
 impl Display {
@@ -27,22 +36,33 @@ impl Display {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             let overall = multi.add(ProgressBar::new(total as u64));
             if let Ok(style) =
-                ProgressStyle::with_template("[{elapsed_precise}] {bar:40} {pos}/{len} done")
+                ProgressStyle::with_template("[{elapsed_precise}] {bar:40} {pos}/{len} done{msg}")
             {
                 overall.set_style(style);
             }
+            // The clock goes on between events (a build can take hours).
+            overall.enable_steady_tick(Duration::from_secs(1));
             Live {
                 multi,
                 overall,
                 running: HashMap::new(),
+                eta: String::new(),
             }
         });
-        Display { live, quiet }
+        Display {
+            live,
+            quiet,
+            stopping: false,
+        }
     }
 
     /// A display that prints plain lines (tests, `--status`).
     pub fn plain(quiet: bool) -> Display {
-        Display { live: None, quiet }
+        Display {
+            live: None,
+            quiet,
+            stopping: false,
+        }
     }
 
     fn line(&self, text: &str) {
@@ -72,16 +92,21 @@ impl Display {
     /// A build started.
     pub fn started(&mut self, id: usize, label: &str, slot: u32) {
         if let Some(live) = &mut self.live {
-            let bar = live
-                .multi
-                .insert_before(&live.overall, ProgressBar::new_spinner());
+            // Above the first line of a higher slot, else right above the overall bar.
+            let next = live
+                .running
+                .values()
+                .filter(|(_, _, other)| *other > slot)
+                .min_by_key(|(_, _, other)| *other)
+                .map_or(&live.overall, |(bar, _, _)| bar);
+            let bar = live.multi.insert_before(next, ProgressBar::new_spinner());
             if let Ok(style) = ProgressStyle::with_template("  slot {prefix}: {msg} ({elapsed})") {
                 bar.set_style(style);
             }
             bar.set_prefix(slot.to_string());
             bar.set_message(format!("{label}: starting"));
             bar.enable_steady_tick(Duration::from_secs(1));
-            live.running.insert(id, (bar, label.to_owned()));
+            live.running.insert(id, (bar, label.to_owned(), slot));
         } else {
             self.note(&format!("building {label} (slot {slot})"));
         }
@@ -89,15 +114,16 @@ impl Display {
 
     /// A build moved to another phase (keys, checkdepends, build, upload).
     pub fn phase(&mut self, id: usize, phase: &str) {
-        if let Some((bar, label)) = self.live.as_ref().and_then(|live| live.running.get(&id)) {
-            bar.set_message(format!("{label}: {phase}"));
+        if let Some((bar, label, _)) = self.live.as_ref().and_then(|live| live.running.get(&id)) {
+            let state = if self.stopping { "stopping" } else { phase };
+            bar.set_message(format!("{label}: {state}"));
         }
     }
 
     /// A build ended; `text` says how.
     pub fn finished(&mut self, id: usize, text: &str, failure: bool) {
         if let Some(live) = &mut self.live {
-            if let Some((bar, _)) = live.running.remove(&id) {
+            if let Some((bar, _, _)) = live.running.remove(&id) {
                 bar.finish_and_clear();
                 live.multi.remove(&bar);
             }
@@ -117,10 +143,48 @@ impl Display {
         }
     }
 
+    /// The time the rest of the run should take, from earlier durations (`None`: some are
+    /// unknown); shown beside the overall bar.
+    pub fn eta(&mut self, left: Option<Duration>) {
+        if let Some(live) = &mut self.live {
+            live.eta = match left {
+                Some(left) => format!(", about {} left", human_duration(left)),
+                None => ", time left unknown (no earlier durations)".to_owned(),
+            };
+            self.show_state();
+        }
+    }
+
+    /// The run is stopping (a signal, or `--stop-on-failure` after a failure): nothing new
+    /// starts, the running builds end (or are stopped). The live lines say so; `line`, when
+    /// given, is said once (a signal is announced by the caller already).
+    pub fn stopping(&mut self, line: Option<&str>) {
+        if self.stopping {
+            return;
+        }
+        self.stopping = true;
+        if let Some(live) = &self.live {
+            for (bar, label, _) in live.running.values() {
+                bar.set_message(format!("{label}: stopping"));
+            }
+        }
+        self.show_state();
+        if let Some(line) = line {
+            self.alert(line);
+        }
+    }
+
+    fn show_state(&self) {
+        if let Some(live) = &self.live {
+            let state = if self.stopping { " - stopping" } else { "" };
+            live.overall.set_message(format!("{}{state}", live.eta));
+        }
+    }
+
     /// Removes the live lines before the summary.
     pub fn close(&mut self) {
         if let Some(live) = self.live.take() {
-            for (_, (bar, _)) in live.running {
+            for (_, (bar, _, _)) in live.running {
                 bar.finish_and_clear();
             }
             live.overall.finish_and_clear();

@@ -55,6 +55,11 @@ pub fn plan_text(prepared: &Prepared, ctx: &JobContext) -> Result<String, String
         }
     }
     if let Some(cmd) = devtools.root_chroot_cmd() {
+        // A real run creates the chroot's directory first (see
+        // archport_runner::create_root_chroot).
+        if let Some(dir) = devtools.chroot_dir_cmd() {
+            let _ = writeln!(out, "{dir}");
+        }
         let _ = writeln!(out, "{cmd}");
     }
     let copy = copy_name(1);

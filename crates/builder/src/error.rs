@@ -28,15 +28,10 @@ pub enum BuildError {
     /// The chroot could not be set up.
     #[error("{0}")]
     Chroot(String),
-    /// A working copy left by an earlier run is still locked by a build running in it.
-    #[error(
-        "{}: still in use by a build (left running by a killed build-packages?): wait for it to end or stop it, then run again",
-        copy.display()
-    )]
-    CopyInUse {
-        /// The working copy.
-        copy: PathBuf,
-    },
+    /// A working copy left by an earlier run is still locked by a build running in it, or
+    /// the chroot directory could not be read.
+    #[error(transparent)]
+    StaleCopy(#[from] archport_runner::StaleCopyError),
     /// A file or directory could not be used.
     #[error("{path}: {source}")]
     Io {

@@ -16,6 +16,9 @@ use tokio::sync::mpsc::UnboundedSender;
 pub struct JobContext {
     /// devtools commands, with the run's chroot, cache and `--no-check`.
     pub devtools: Devtools,
+    /// The same, with makepkg's `--nocheck` and no checkdepends: for the entries
+    /// `generate-build-list --no-check` listed as `nocheck`, whatever this run's `--no-check`.
+    pub devtools_nocheck: Devtools,
     pub uploader: Uploader,
     /// The work directory (`keys/pgp/` lives there).
     pub workdir: PathBuf,
@@ -100,7 +103,12 @@ pub fn plan(ctx: &JobContext, entry: &Entry, copy: &str, publish: bool) -> Resul
         source_date_epoch: commit_time(&dir),
         keys,
     };
-    let cmds = ctx.devtools.build_cmds(&spec).map_err(|e| Failure {
+    let devtools = if entry.nocheck {
+        &ctx.devtools_nocheck
+    } else {
+        &ctx.devtools
+    };
+    let cmds = devtools.build_cmds(&spec).map_err(|e| Failure {
         phase: Phase::Checkdepends,
         reason: e.to_string(),
     })?;

@@ -16,7 +16,8 @@
 //! - [`summary`]: how a run ended, its exit code;
 //! - [`display`]: live lines on a terminal, timestamped lines otherwise;
 //! - [`failed`]: writes `failed_packages.json`;
-//! - [`status`]: `--status`, from the durable queue.
+//! - [`status`]: `--status`, from the durable queue, failures with their category;
+//! - `status_page`: the status page and `status.json`, refreshed at every transition.
 //!
 //! The root chroot, logs, signals and the work-directory lock are `archport-runner`'s,
 //! shared with `bootstrap-toolchain`.
@@ -35,6 +36,7 @@ mod run_list;
 mod run_state;
 mod setup;
 pub mod status;
+mod status_page;
 pub mod summary;
 mod task;
 

@@ -34,4 +34,7 @@ pub struct Options {
     pub worker: bool,
     /// `--follow` (with `--worker`): after a run, wait for the next one instead of exiting.
     pub follow: bool,
+    /// `--wait`: when another run holds the work directory's lock, wait for it instead of
+    /// failing.
+    pub wait: bool,
 }

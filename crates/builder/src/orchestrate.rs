@@ -15,9 +15,10 @@ use archport_buildlist::{Entry, FailureRecord};
 use archport_chroot::{Cancel, Devtools, copy_name};
 use archport_config::{Config, makepkg_conf_value};
 use archport_queue::{
-    Claim, JobResult, JobState, RunId, RunInfo, RunOptions, StateStore, WorkQueue,
+    Claim, JobKey, JobResult, JobState, RunId, RunInfo, RunOptions, StateStore, WorkQueue,
 };
 use archport_runner::{Interrupt, Phase, Processes, RunLock, Signals, create_root_chroot, logs};
+use archport_triage::classify_failure;
 use archport_upload::Uploader;
 use archport_vercmp::PkgName;
 use tokio::sync::mpsc;
@@ -34,9 +35,10 @@ use crate::options::Options;
 use crate::prepare::{Prepared, prepare, stage_of};
 use crate::run_list;
 use crate::run_state::RunState;
-use crate::setup::{remove_stale_copies, stale_copies_not_in_use};
+use crate::setup::remove_stale_copies;
+use crate::status_page::StatusPage;
 use crate::summary::Summary;
-use crate::task::{Claimed, heartbeat_every, run_job};
+use crate::task::{Claimed, Ending, heartbeat_every, run_job};
 
 /// Runs `build-packages`: the dry run's commands, the builds of a list, or (`--worker`) the
 /// builds of a run another host created.
@@ -99,6 +101,7 @@ fn nothing_to_continue(run: impl std::fmt::Display) -> Summary {
 fn context(config: &Config, options: &Options, pkgbuilds: PathBuf, from_queue: bool) -> JobContext {
     JobContext {
         devtools: Devtools::from_config(config, options.no_check),
+        devtools_nocheck: Devtools::from_config(config, true),
         uploader: Uploader::from_config(config),
         workdir: config.paths.workdir.clone(),
         pkgbuilds,
@@ -142,9 +145,21 @@ async fn execute(
     ctx: JobContext,
     url: Option<String>,
 ) -> Result<Summary, BuildError> {
-    let _lock = RunLock::acquire(&config.workdir().lock_file(), "build-packages")?;
+    let lock_file = config.workdir().lock_file();
+    let _lock = if options.wait {
+        RunLock::acquire_waiting(&lock_file, "build-packages", &mut |holder| {
+            use std::io::Write as _;
+            // Before the console exists; a closed stderr is no reason to stop.
+            let _ = writeln!(
+                std::io::stderr(),
+                "Waiting for the work directory's lock ({holder})..."
+            );
+        })?
+    } else {
+        RunLock::acquire(&lock_file, "build-packages")?
+    };
     // Checked before anything is recorded.
-    let stale = stale_copies_not_in_use(&ctx.devtools)?;
+    let stale = archport_runner::stale_copies_not_in_use(&ctx.devtools, "build-packages")?;
     let cancel = Cancel::new();
     let signals = Signals::watch(cancel.clone()).map_err(io_error(Path::new("signal handlers")))?;
     let logs_dir = config.workdir().logs();
@@ -285,9 +300,15 @@ async fn drive<Q: WorkQueue + StateStore + 'static>(
     let mut state = RunState::new(Display::new(total, setup.options.quiet));
     let poll = (Duration::from_secs(setup.config.queue.lease_seconds) / 10)
         .clamp(Duration::from_millis(200), Duration::from_secs(5));
+    let graph = setup.prepared.as_ref().map(|p| p.jobs.clone());
+    let mut page = StatusPage::new(&setup.config.status.dir, graph, setup.options.parallel_jobs);
     let mut run = None;
+    let started_at = Instant::now();
+    state.summary.no_upload = setup.options.no_upload;
     if let Some(prepared) = setup.prepared.take() {
         state.skipped(&prepared);
+        let durations = queue.durations().await?;
+        state.plan_eta(&prepared, &durations, setup.options.parallel_jobs);
         match begin(queue.as_ref(), &setup, &prepared, &host, &mut state).await? {
             Some(begun) => run = Some(begun),
             None => {
@@ -296,6 +317,7 @@ async fn drive<Q: WorkQueue + StateStore + 'static>(
             }
         }
         setup.prepared = Some(prepared);
+        page.refresh(queue.as_ref(), &state.display).await;
     }
 
     // Leftovers of a crashed run, then the root chroot.
@@ -333,10 +355,14 @@ async fn drive<Q: WorkQueue + StateStore + 'static>(
                 None => break,
             },
         };
-        let ended = slots(&queue, &mut setup, current, &host, &mut state, poll).await?;
+        let ended = slots(
+            &queue, &mut setup, current, &host, &mut state, &mut page, poll,
+        )
+        .await?;
         if setup.prepared.is_some() {
-            end_of_run(queue.as_ref(), &setup, current, ended, &mut state).await?;
+            end_of_run(queue.as_ref(), &setup, current, ended, &mut state, &page).await?;
         }
+        page.refresh(queue.as_ref(), &state.display).await;
         last = Some(current);
         if setup.prepared.is_some() || !setup.options.follow || setup.signals.exit_code().is_some()
         {
@@ -345,6 +371,8 @@ async fn drive<Q: WorkQueue + StateStore + 'static>(
     }
     state.display.close();
     state.summary.signal_exit = setup.signals.exit_code();
+    state.summary.took = Some(started_at.elapsed());
+    keep_summary(&setup.logs_dir, &state.summary);
     Ok(state.summary)
 }
 
@@ -365,6 +393,8 @@ struct Running {
     slot: u32,
     entry: Entry,
     log: PathBuf,
+    /// When it started, for the duration on its `built` line.
+    since: Instant,
 }
 
 /// This host's slots over `run` until it is finished, stopped, or a signal came.
@@ -374,6 +404,7 @@ async fn slots<Q: WorkQueue + StateStore + 'static>(
     run: RunId,
     host: &str,
     state: &mut RunState,
+    page: &mut StatusPage,
     poll: Duration,
 ) -> Result<Ended, BuildError> {
     let slots = u32::try_from(setup.options.parallel_jobs.max(1)).unwrap_or(u32::MAX);
@@ -404,6 +435,7 @@ async fn slots<Q: WorkQueue + StateStore + 'static>(
         if setup.signals.exit_code().is_some() {
             claiming = false;
             ended = Ended::Interrupted;
+            state.display.stopping(None);
         }
         while claiming && Instant::now() >= next_claim {
             let Some(&slot) = free.last() else { break };
@@ -439,6 +471,9 @@ async fn slots<Q: WorkQueue + StateStore + 'static>(
                     let id = next_id;
                     next_id += 1;
                     state.started(id, &entry, slot, setup.prepared.as_ref());
+                    let key = JobKey::new(entry.name.to_string(), stage_of(&entry));
+                    page.phase(key, Some("setup"));
+                    page.refresh(queue.as_ref(), &state.display).await;
                     let input = JobInput {
                         id,
                         entry: entry.clone(),
@@ -463,6 +498,7 @@ async fn slots<Q: WorkQueue + StateStore + 'static>(
                             slot,
                             entry,
                             log,
+                            since: Instant::now(),
                         },
                     );
                 }
@@ -470,6 +506,7 @@ async fn slots<Q: WorkQueue + StateStore + 'static>(
                 Ok(Claim::Stopped) => {
                     claiming = false;
                     ended = Ended::Stopped;
+                    state.display.stopping(None);
                 }
                 Ok(Claim::Finished) => {
                     claiming = false;
@@ -501,17 +538,43 @@ async fn slots<Q: WorkQueue + StateStore + 'static>(
                 };
                 let Some(job) = running.remove(&id) else { continue };
                 free.push(job.slot);
+                let key = JobKey::new(job.entry.name.to_string(), stage_of(&job.entry));
+                page.phase(key.clone(), None);
+                if let Ending::Recorded { result: JobResult::Failed { phase, cause }, .. } = &ending {
+                    page.classified(key, classify_failure(Some(&job.log), phase, cause).await);
+                }
                 next_claim = Instant::now();
                 let _ = logs::rotate(&setup.logs_dir, job.entry.name.as_str());
                 let kept = kept_copy(&setup.ctx.devtools, job.entry.name.as_str());
                 let kept = (!setup.options.cleanup_on_failure && kept.is_dir()).then_some(kept);
-                state.ended(job.id, &job.entry, &job.log, kept.as_deref(), &ending, lost.as_deref());
+                state.ended(
+                    job.id,
+                    &job.entry,
+                    &job.log,
+                    kept.as_deref(),
+                    &ending,
+                    lost.as_deref(),
+                    job.since.elapsed(),
+                );
+                page.refresh(queue.as_ref(), &state.display).await;
             }
-            Some((job, phase)) = phase_rx.recv() => state.display.phase(job, phase.as_str()),
+            Some((job, phase)) = phase_rx.recv() => {
+                state.display.phase(job, phase.as_str());
+                if let Some(running) = running.values().find(|r| r.id == job) {
+                    let key = JobKey::new(running.entry.name.to_string(), stage_of(&running.entry));
+                    page.phase(key, Some(phase.as_str()));
+                    // Publishing is a state of its own on the page.
+                    if phase == Phase::Upload {
+                        page.refresh(queue.as_ref(), &state.display).await;
+                    }
+                }
+            }
             Some(interrupt) = setup.signals.next() => {
                 announce(interrupt, &state.display);
                 claiming = false;
                 ended = Ended::Interrupted;
+                state.display.stopping(None);
+                page.refresh(queue.as_ref(), &state.display).await;
             }
             () = tokio::time::sleep_until(next_claim), if claiming && !free.is_empty() => {}
         }
@@ -529,6 +592,7 @@ async fn end_of_run<Q: WorkQueue + StateStore>(
     run: RunId,
     ended: Ended,
     state: &mut RunState,
+    page: &StatusPage,
 ) -> Result<(), BuildError> {
     let Some(prepared) = setup.prepared.as_ref() else {
         return Ok(());
@@ -541,6 +605,7 @@ async fn end_of_run<Q: WorkQueue + StateStore>(
     if ended == Ended::Stopped {
         queue.finish_run(run).await?;
     }
+    state.summary.count_other_hosts(&records);
     if ended != Ended::Interrupted {
         let build_state = setup.config.workdir().build_state();
         if let Some(mut list) = run_list::recorded(&build_state).filter(|l| l.run == run.0) {
@@ -561,6 +626,7 @@ async fn end_of_run<Q: WorkQueue + StateStore>(
         .collect();
     let mut entries = Vec::new();
     for record in &records {
+        let mut classification = None;
         let Some(entry) = by_key.get(&(record.key.pkgbase.clone(), record.key.cycle_stage)) else {
             continue;
         };
@@ -572,6 +638,15 @@ async fn end_of_run<Q: WorkQueue + StateStore>(
                     .map_or(("build".to_owned(), reason.clone()), |(p, r)| {
                         (p.to_owned(), r.to_owned())
                     });
+                // Classified when it failed on this host; a failure on another host is
+                // classified here, from its log when this host can read it.
+                classification = Some(match page.classification(&record.key) {
+                    Some(known) => known.clone(),
+                    None => {
+                        let log = record.log.as_deref().map(Path::new);
+                        classify_failure(log, &phase, &reason).await
+                    }
+                });
                 (FailureRecord::Step { phase, reason }, record.log.clone())
             }
             JobState::Blocked => {
@@ -587,6 +662,7 @@ async fn end_of_run<Q: WorkQueue + StateStore>(
         };
         entries.push(Entry {
             failure: Some(failure),
+            classification,
             log,
             ..(*entry).clone()
         });
@@ -598,6 +674,15 @@ async fn end_of_run<Q: WorkQueue + StateStore>(
         write_failed(&failed_path, &setup.options.command_line, entries)?;
     }
     Ok(())
+}
+
+/// Keeps the end-of-run summary in `logs/build-packages-summary-<local time>.log`: the
+/// console may be gone (a closed pipe, a closed terminal) by the time the run ends. A summary
+/// that cannot be written costs nothing but itself.
+fn keep_summary(logs_dir: &Path, summary: &Summary) {
+    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let path = logs_dir.join(format!("build-packages-summary-{stamp}.log"));
+    let _ = archport_fs::write_atomic(&path, summary.render().as_bytes());
 }
 
 /// Says on the console what a signal did.
