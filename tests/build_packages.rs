@@ -1317,3 +1317,46 @@ fn wait_waits_for_the_lock_another_run_holds_and_then_builds() {
     assert_eq!(status.code(), Some(0), "{rest}");
     assert_eq!(s.started(), ["zlib"]);
 }
+
+/// Packages x86_64 does not have (here a local PKGBUILD) are published to `[upload]
+/// port_repo`, not to the testing repository their list entry's repo maps to.
+#[test]
+fn local_entries_are_published_to_the_port_repository() {
+    let s = Session::new();
+    let dir = s.path("pkgbuilds/board-fw");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("PKGBUILD"),
+        "pkgname=board-fw\npkgver=0.1\npkgrel=1\narch=('aarch64' 'x86_64')\n\
+         package() {\n  :\n}\n",
+    )
+    .unwrap();
+    // makepkg --printsrcinfo reads it as the build user.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(s.env.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    archport_testworld::prepare_build_dir(s.env.path()).unwrap();
+    s.gbl(&["--jobs", "1", "--local", "--packages", "board-fw"])
+        .exits(0);
+    let config = std::fs::read_to_string(s.env.config()).unwrap();
+    std::fs::write(
+        s.env.config(),
+        config.replacen("[target]\n", "[target]\nport_repos = [\"forge\"]\n", 1),
+    )
+    .unwrap();
+    s.upload_config("[upload]\nbackend = \"local\"\nport_repo = \"forge\"\n");
+    let run = s.bp(&[]).exits(0);
+    assert!(
+        run.stderr.contains("Summary: 1 built, 0 failed"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        s.published("forge"),
+        BTreeSet::from(["board-fw 0.1-1".to_owned()])
+    );
+    for testing in ["core-testing", "extra-testing"] {
+        assert!(!s.path("repo").join(testing).exists(), "{testing}");
+    }
+}

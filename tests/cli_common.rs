@@ -87,9 +87,26 @@ fn build_packages_json_is_a_file_or_with_status_the_output_format() {
     assert_eq!(code, 2, "{stderr}");
     let (code, _, stderr) = run(bp, &["--status", "--json", "list.json"], dir.path());
     assert_eq!(code, 2, "{stderr}");
-    let (code, _, stderr) = run(bp, &["--status", "--json"], dir.path());
+    // Text for people: no run is an error.
+    let (code, _, stderr) = run(bp, &["--status"], dir.path());
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("no build run recorded yet"), "{stderr}");
+    // JSON for scripts: a document saying there is no run, under both spellings.
+    for args in [
+        &["--status", "--json"][..],
+        &["--status", "--format", "json"],
+    ] {
+        let (code, stdout, stderr) = run(bp, args, dir.path());
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        let doc: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+        assert!(doc["run"].is_null(), "{args:?}: {stdout}");
+        assert!(
+            doc["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("no build run recorded yet")),
+            "{args:?}: {stdout}"
+        );
+    }
 }
 
 /// With no `--config`, no `ARCHPORT_CONFIG` and no `./archport.toml`, every binary says once

@@ -142,7 +142,10 @@ pub fn plan(ctx: &JobContext, entry: &Entry, copy: &str, publish: bool) -> Resul
             Phase::Upload,
             Action::Publish {
                 uploader: ctx.uploader.clone(),
-                repo: entry.repo.to_string(),
+                repo: ctx
+                    .uploader
+                    .publish_repo(entry.repo.as_str(), entry.port_package())
+                    .to_owned(),
             },
         );
         // Later builds must install what was uploaded, not the copy the build left in the

@@ -255,7 +255,12 @@ async fn work<Q: WorkQueue>(
         return finish(queue, lease, JobResult::Interrupted, None, republished).await;
     }
     let _ = phases.send((input.id, Phase::Upload));
-    let lock = match queue.publish_lock(&lease.repo).await {
+    // AUR and local entries go to `[upload] port_repo` when one is set; the lock is the
+    // repository written.
+    let repo = ctx
+        .uploader
+        .publish_repo(entry.repo.as_str(), entry.port_package());
+    let lock = match queue.publish_lock(repo).await {
         Ok(lock) => lock,
         Err(error) => {
             let failure = Failure {
@@ -285,7 +290,7 @@ async fn work<Q: WorkQueue>(
             };
         }
     }
-    let uploaded = ctx.uploader.upload(&files, entry.repo.as_str()).await;
+    let uploaded = ctx.uploader.upload(&files, repo).await;
     lock.release().await;
     match uploaded {
         Ok(target) => {

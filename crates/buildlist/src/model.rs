@@ -253,6 +253,12 @@ impl Entry {
     }
 
     /// The version as text for console lines and file names; empty when unknown.
+    /// A package x86_64 does not have: from the AUR or a local PKGBUILD. Such entries are
+    /// published to `[upload] port_repo` when one is set.
+    pub fn port_package(&self) -> bool {
+        matches!(self.source, Source::Aur | Source::Local)
+    }
+
     pub fn version_text(&self) -> &str {
         self.version.as_ref().map_or("", |v| v.as_str())
     }
