@@ -1279,19 +1279,12 @@ fn closed_stdout_and_stderr_neither_stop_the_run_nor_change_its_exit_code() {
 fn wait_waits_for_the_lock_another_run_holds_and_then_builds() {
     use std::io::BufRead;
     let s = Session::listed(&["--jobs", "2", "--packages", "zlib"]);
-    // Another run holds the work directory's lock (flock(1), as RunLock takes it).
+    // Another run holds the work directory's lock (an flock, as RunLock takes it).
     let lock = s.path("build-state/build.lock");
     std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
     std::fs::write(&lock, "generate-build-list pid 1").unwrap();
-    let mut holder = Command::new("flock")
-        .arg(&lock)
-        .args(["sleep", "600"])
-        .spawn()
-        .unwrap();
-    wait_until("the lock held", || {
-        let probe = std::fs::File::open(&lock).unwrap();
-        probe.try_lock().is_err().then_some(())
-    });
+    let holder = std::fs::File::open(&lock).unwrap();
+    holder.lock().unwrap();
     let refused = s.bp(&["--no-upload"]).exits(1);
     assert!(
         refused.stderr.contains("generate-build-list pid 1"),
@@ -1309,8 +1302,7 @@ fn wait_waits_for_the_lock_another_run_holds_and_then_builds() {
     );
     // Nothing started while it waits.
     assert!(s.started().is_empty());
-    holder.kill().unwrap();
-    holder.wait().unwrap();
+    holder.unlock().unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     let status = waiting.wait().unwrap();

@@ -122,10 +122,12 @@ fn mkfifo(path: &Path) {
     assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
 }
 
-/// Lets the unprivileged user makepkg runs as (when the tests run as root) read the work dir.
+/// Lets the unprivileged user makepkg runs as (when the tests run as root) read the work dir,
+/// and gives it the work dir: `[tools] build_user`, unset, is the work directory's owner.
 fn open_to_build_user(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    archport_testworld::prepare_build_dir(dir).unwrap();
 }
 
 /// `.SRCINFO` files that are links to a secret or to `/dev/zero`, or that name a package

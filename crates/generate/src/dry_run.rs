@@ -95,13 +95,11 @@ pub(crate) fn preview_all(
 
 /// The checkout's `.SRCINFO`, `None` when it has none.
 fn read_local_srcinfo(dir: &Path, arch: &str) -> Result<Option<archport_pkgsrc::SrcInfo>, String> {
-    let path = dir.join(".SRCINFO");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => parse_srcinfo(&text, arch, &path)
+    match archport_pkgsrc::read_srcinfo_file(dir).map_err(|e| e.to_string())? {
+        Some(text) => parse_srcinfo(&text, arch, &dir.join(".SRCINFO"))
             .map(Some)
             .map_err(|e| e.to_string()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("{}: {e}", path.display())),
+        None => Ok(None),
     }
 }
 

@@ -202,9 +202,14 @@ pub(crate) fn fail(ctx: &FetchContext<'_>, c: &mut Candidate, reason: String) ->
 
 fn run_job(ctx: &FetchContext<'_>, job: &Job) -> Result<(FetchOutcome, SrcInfo), String> {
     // The sources of the version checked out before the update were downloaded under the
-    // old names; those of the new one may be there too.
-    let srcinfo_text =
-        |dir: &std::path::Path| std::fs::read_to_string(dir.join(".SRCINFO")).unwrap_or_default();
+    // old names; those of the new one may be there too. A .SRCINFO that cannot be read
+    // safely names no sources; read_srcinfo reports it below.
+    let srcinfo_text = |dir: &std::path::Path| {
+        archport_pkgsrc::read_srcinfo_file(dir)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    };
     let mut sources = downloaded_sources(&srcinfo_text(
         &ctx.workdir.pkgbuild_dir(job.pkgbase.as_str()),
     ));

@@ -29,5 +29,5 @@ pub use gitlab_path::{
 };
 pub use limits::{DEFAULT_PRINTSRCINFO_TIMEOUT, MAX_SRCINFO_BYTES};
 pub use makepkg::{Makepkg, MakepkgError};
-pub use srcinfo::{parse_srcinfo, read_srcinfo};
+pub use srcinfo::{parse_srcinfo, read_srcinfo, read_srcinfo_file};
 pub use srcinfo_types::{FALLBACK_ARCH, SrcInfo, SrcInfoError};

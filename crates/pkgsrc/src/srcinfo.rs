@@ -31,17 +31,25 @@ pub fn read_srcinfo(
     target_arch: &str,
     makepkg: &Makepkg,
 ) -> Result<SrcInfo, SrcInfoError> {
-    let path = dir.join(".SRCINFO");
-    match read_untrusted(dir, Path::new(".SRCINFO"), MAX_SRCINFO_BYTES) {
-        Ok(bytes) => {
-            let text = String::from_utf8(bytes)
-                .map_err(|_| SrcInfoError::NotUtf8 { path: path.clone() })?;
-            parse_srcinfo(&text, target_arch, &path)
-        }
-        Err(UntrustedError::NotFound) => {
+    match read_srcinfo_file(dir)? {
+        Some(text) => parse_srcinfo(&text, target_arch, &dir.join(".SRCINFO")),
+        None => {
             let text = makepkg.print_srcinfo(dir)?;
             parse_srcinfo(&text, target_arch, dir)
         }
+    }
+}
+
+/// The text of `dir/.SRCINFO`, `None` when there is none; read as [`read_srcinfo`] reads it
+/// (a regular file inside `dir`, at most [`MAX_SRCINFO_BYTES`], UTF-8), for every other
+/// reader of a checkout's `.SRCINFO`.
+pub fn read_srcinfo_file(dir: &Path) -> Result<Option<String>, SrcInfoError> {
+    let path = dir.join(".SRCINFO");
+    match read_untrusted(dir, Path::new(".SRCINFO"), MAX_SRCINFO_BYTES) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| SrcInfoError::NotUtf8 { path }),
+        Err(UntrustedError::NotFound) => Ok(None),
         Err(source) => Err(SrcInfoError::Read { path, source }),
     }
 }
