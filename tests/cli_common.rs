@@ -141,3 +141,59 @@ fn the_built_in_defaults_are_announced_once_with_the_work_directory() {
         );
     }
 }
+
+/// Every long option a binary's `--help` lists is in the README: in the binary's own section
+/// (`## NAME` up to the next `## `), or among the common options.
+#[test]
+fn every_option_in_help_is_documented_in_the_readme() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let section = |title: &str| -> String {
+        let start = readme
+            .find(&format!("\n## {title}\n"))
+            .unwrap_or_else(|| panic!("README has no section {title}"));
+        let rest = &readme[start + 1..];
+        let end = rest[3..].find("\n## ").map_or(rest.len(), |e| e + 3);
+        rest[..end].to_owned()
+    };
+    let common = section("Common options");
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, program) in BINARIES {
+        let (code, help, stderr) = run(program, &["--help"], dir.path());
+        assert_eq!(code, 0, "{name}: {stderr}");
+        let own = section(name);
+        // Option lines are indented by at most six columns; wrapped descriptions more.
+        let options: Vec<&str> = help
+            .lines()
+            .filter(|l| l.len() - l.trim_start().len() <= 6)
+            .filter_map(|l| {
+                let l = l.trim_start();
+                let l = l
+                    .strip_prefix('-')
+                    .and_then(|r| r.get(3..))
+                    .filter(|r| r.starts_with("--"))
+                    .unwrap_or(l);
+                l.starts_with("--")
+                    .then(|| l.split([' ', '=', '[', '<', '.']).next().unwrap())
+            })
+            .filter(|o| !matches!(*o, "--help" | "--version"))
+            .collect();
+        assert!(options.len() > 5, "{name}: {options:?}");
+        let missing: Vec<&&str> = options
+            .iter()
+            .filter(|o| !mentions(&own, o) && !mentions(&common, o))
+            .collect();
+        assert!(missing.is_empty(), "{name}: not in the README: {missing:?}");
+    }
+}
+
+/// Whether `text` names `option` in code (after a backtick or a blank inside one), not
+/// as the start of a longer option.
+fn mentions(text: &str, option: &str) -> bool {
+    text.match_indices(option).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + option.len()..].chars().next();
+        matches!(before, Some('`' | ' '))
+            && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
+}
