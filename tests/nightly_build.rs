@@ -196,3 +196,59 @@ fn status_tells_a_killed_run_from_a_running_one_and_answers_before_any_run() {
     assert_eq!(json["counts"]["interrupted"], 1, "{json}");
     assert_eq!(json["counts"]["building"], 0, "{json}");
 }
+
+/// A run whose root chroot could not be created built nothing: `--status` says it failed to
+/// start, and why, instead of "stopped (interrupted or crashed)"; once a `--continue`
+/// starts it, that is gone.
+#[test]
+fn status_says_when_a_run_failed_to_start() {
+    let s = Session::new();
+    s.run(
+        "generate-build-list",
+        &["--jobs", "2", "--packages", "zlib"],
+    )
+    .exits(0);
+    let out = s
+        .command("build-packages")
+        .env("FAKE_FAIL_MKARCHROOT", "1")
+        .output()
+        .unwrap();
+    let failed = Run::from_output("build-packages", &[], out).exits(1);
+    assert!(
+        failed.stderr.contains("creating the root chroot failed"),
+        "{}",
+        failed.stderr
+    );
+    let text = s.run("build-packages", &["--status"]).exits(0);
+    let line = text
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("finished:"))
+        .unwrap();
+    assert!(
+        line.contains("finished: no: failed to start: creating the root chroot failed")
+            && line.contains("FAKE_FAIL_MKARCHROOT"),
+        "{}",
+        text.stdout
+    );
+    let json = s
+        .run("build-packages", &["--status", "--format", "json"])
+        .exits(0);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(
+        json["start_failure"]
+            .as_str()
+            .unwrap()
+            .starts_with("creating the root chroot failed"),
+        "{json}"
+    );
+
+    s.run("build-packages", &["--continue", "--no-upload"])
+        .exits(0);
+    let json = s
+        .run("build-packages", &["--status", "--format", "json"])
+        .exits(0);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(json.get("start_failure").is_none(), "{json}");
+    assert_eq!(json["counts"]["built"], 1, "{json}");
+}

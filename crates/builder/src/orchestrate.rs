@@ -202,9 +202,27 @@ async fn begin<Q: WorkQueue + StateStore>(
         path: prepared.path.clone(),
         sha256: run_list::sha256_of(&prepared.path)?,
         finished: false,
+        start_failure: None,
     };
     run_list::record(&setup.config.workdir().build_state(), &list)?;
     Ok(Some(run))
+}
+
+/// Records in the run's list why `run` could not start (`ready` failed), or that it did.
+fn note_start(
+    build_state: &Path,
+    run: RunId,
+    ready: &Result<(), BuildError>,
+) -> Result<(), BuildError> {
+    let Some(mut list) = run_list::recorded(build_state).filter(|l| l.run == run.0) else {
+        return Ok(());
+    };
+    let failure = ready.as_ref().err().map(ToString::to_string);
+    if list.start_failure != failure {
+        list.start_failure = failure;
+        run_list::record(build_state, &list)?;
+    }
+    Ok(())
 }
 
 async fn begin_run<Q: WorkQueue + StateStore>(
@@ -330,18 +348,26 @@ async fn drive<Q: WorkQueue + StateStore + 'static>(
     )
     .await;
     let cache = &setup.config.paths.cache;
-    std::fs::create_dir_all(cache).map_err(io_error(cache))?;
-    {
-        let display = &state.display;
-        create_root_chroot(
-            &Processes,
-            &setup.ctx.devtools,
-            &setup.maintenance_log,
-            &setup.cancel,
-            &|text| display.note(text),
-        )
-        .await?;
+    let ready = match std::fs::create_dir_all(cache).map_err(io_error(cache)) {
+        Ok(()) => {
+            let display = &state.display;
+            create_root_chroot(
+                &Processes,
+                &setup.ctx.devtools,
+                &setup.maintenance_log,
+                &setup.cancel,
+                &|text| display.note(text),
+            )
+            .await
+            .map_err(BuildError::from)
+        }
+        Err(error) => Err(error),
+    };
+    // A run created here that cannot start says so in --status, until it does start.
+    if let Some(current) = run {
+        note_start(&setup.config.workdir().build_state(), current, &ready)?;
     }
+    ready?;
 
     let mut last = None;
     loop {

@@ -21,6 +21,10 @@ pub(crate) struct RunList {
     /// The run finished: there is nothing to continue.
     #[serde(default)]
     pub finished: bool,
+    /// Why the run could not start building (its root chroot could not be created); cleared
+    /// once it does. `--status` shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_failure: Option<String>,
 }
 
 fn record_path(build_state: &Path) -> PathBuf {
@@ -109,6 +113,7 @@ mod tests {
             path: list.clone(),
             sha256: sha256_of(&list).unwrap(),
             finished: false,
+            start_failure: None,
         };
         record(dir.path(), &recorded).unwrap();
         let read = recorded_list(dir.path());

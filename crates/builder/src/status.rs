@@ -41,6 +41,10 @@ pub async fn status(config: &Config, url: Option<&str>, json: bool) -> Result<St
                 && !lock_held(&config.workdir().lock_file())
             {
                 report.mark_stopped();
+                // A stopped run that never got to build says why.
+                report.start_failure = crate::run_list::recorded(&config.workdir().build_state())
+                    .filter(|list| list.run == report.run.id.0)
+                    .and_then(|list| list.start_failure);
             }
             report
         }

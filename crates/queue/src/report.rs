@@ -105,6 +105,10 @@ pub struct StatusReport {
     /// was interrupted or crashed. Only the caller knows (the work directory's lock is free),
     /// and it then calls [`StatusReport::mark_stopped`].
     pub stopped: bool,
+    /// Why the run never got to build: its set-up (the root chroot) failed. Only the caller
+    /// knows (build-packages records it beside the run's list) and sets it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_failure: Option<String>,
 }
 
 /// The group name of blocked jobs whose blocker was not recorded.
@@ -189,6 +193,7 @@ impl StatusReport {
             blocked,
             hosts,
             stopped: false,
+            start_failure: None,
         }
     }
 
@@ -245,9 +250,14 @@ pub fn render_status(report: &StatusReport, now: DateTime<Utc>) -> String {
                 human_duration(seconds_between(run.started_at, finished))
             );
         }
-        None if report.stopped => {
-            let _ = writeln!(out, "  finished: no: stopped (interrupted or crashed)");
-        }
+        None if report.stopped => match &report.start_failure {
+            Some(reason) => {
+                let _ = writeln!(out, "  finished: no: failed to start: {reason}");
+            }
+            None => {
+                let _ = writeln!(out, "  finished: no: stopped (interrupted or crashed)");
+            }
+        },
         None if report.running.is_empty() => {
             let _ = writeln!(out, "  finished: no (stopped, or between builds)");
         }

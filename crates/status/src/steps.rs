@@ -164,6 +164,7 @@ impl StepRun {
             hosts: Vec::new(),
             // A stopped bootstrap shows its interrupted step itself (see `running`).
             stopped: false,
+            start_failure: None,
         };
         (report, jobs)
     }
