@@ -104,6 +104,15 @@ pub enum MakepkgError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// makepkg is not where the configuration says, or not in `PATH`: said here rather than
+    /// as runuser's "Permission denied" from a root-only directory in `PATH`.
+    #[error("{}: cannot run makepkg --printsrcinfo: {program} not found in PATH; install makepkg (Arch: pacman -S pacman), or set [tools] makepkg to its path", dir.display())]
+    NotFound {
+        /// The PKGBUILD directory.
+        dir: PathBuf,
+        /// The configured program.
+        program: String,
+    },
     /// makepkg exited unsuccessfully.
     #[error("{}: makepkg --printsrcinfo failed ({status}): {stderr}", dir.display())]
     Failed {
@@ -173,8 +182,14 @@ impl Makepkg {
 
         let (program, mut command) = match switch_user {
             Some(user) => {
+                // Found with our PATH: the other user's lookup would only report a
+                // directory it cannot enter.
+                let makepkg = which::which(&self.program).map_err(|_| MakepkgError::NotFound {
+                    dir: dir.to_path_buf(),
+                    program: self.program.display().to_string(),
+                })?;
                 let mut command = Command::new(&self.runuser);
-                command.arg("-u").arg(user).arg("--").arg(&self.program);
+                command.arg("-u").arg(user).arg("--").arg(makepkg);
                 (&self.runuser, command)
             }
             None => (&self.program, Command::new(&self.program)),

@@ -220,3 +220,37 @@ fn a_linked_pkgbuild_is_not_run() {
         "{err:?}"
     );
 }
+
+/// A makepkg that is not installed is named as such, with the fix; as root, not as
+/// runuser's "Permission denied" from a directory in PATH the build user cannot enter.
+#[test]
+fn a_missing_makepkg_is_named_with_the_fix() {
+    let dir = checkout();
+    std::fs::write(
+        dir.path().join("PKGBUILD"),
+        "pkgname=x\npkgver=1\npkgrel=1\narch=(any)\n",
+    )
+    .expect("write");
+    let makepkg = Makepkg {
+        program: "archport-no-such-makepkg".into(),
+        ..makepkg()
+    };
+    let err = read_bounded(dir.path(), makepkg).expect_err("no makepkg");
+    let text = err.to_string();
+    if is_root() {
+        assert!(
+            matches!(err, SrcInfoError::Makepkg(MakepkgError::NotFound { .. })),
+            "{err:?}"
+        );
+        assert!(
+            text.contains("archport-no-such-makepkg not found in PATH")
+                && text.contains("set [tools] makepkg"),
+            "{text}"
+        );
+    } else {
+        assert!(
+            text.contains("cannot run archport-no-such-makepkg"),
+            "{text}"
+        );
+    }
+}
