@@ -243,8 +243,30 @@ fn status_says_when_a_run_failed_to_start() {
         "{json}"
     );
 
+    // The status page says so too, kept current and on demand.
+    let page_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path("status/status.json")).unwrap())
+            .unwrap();
+    assert!(
+        page_json["run"]["start_failure"]
+            .as_str()
+            .unwrap()
+            .starts_with("creating the root chroot failed"),
+        "{page_json}"
+    );
+    let index = std::fs::read_to_string(s.path("status/index.html")).unwrap();
+    assert!(index.contains("no: failed to start: creating the root chroot failed"));
+    s.run("build-packages", &["--status", "--html", "page.html"])
+        .exits(0);
+    let page = std::fs::read_to_string(s.path("page.html")).unwrap();
+    assert!(page.contains("no: failed to start: creating the root chroot failed"));
+
     s.run("build-packages", &["--continue", "--no-upload"])
         .exits(0);
+    let page_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.path("status/status.json")).unwrap())
+            .unwrap();
+    assert!(page_json["run"]["start_failure"].is_null(), "{page_json}");
     let json = s
         .run("build-packages", &["--status", "--format", "json"])
         .exits(0);

@@ -366,6 +366,10 @@ async fn drive<Q: WorkQueue + StateStore + 'static>(
     // A run created here that cannot start says so in --status, until it does start.
     if let Some(current) = run {
         note_start(&setup.config.workdir().build_state(), current, &ready)?;
+        if let Err(error) = &ready {
+            page.start_failed(error.to_string());
+            page.refresh(queue.as_ref(), &state.display).await;
+        }
     }
     ready?;
 

@@ -136,7 +136,20 @@ pub async fn status_html(config: &Config, url: Option<&str>, file: &Path) -> Res
         Opened::Postgres(store) => {
             archport_status::write_store_page(&store, dir, extras, file).await
         }
-        Opened::Sqlite(store) => archport_status::write_store_page(&store, dir, extras, file).await,
+        Opened::Sqlite(store) => {
+            // One host: a run that is not going on and never started says why.
+            let start_failure = if lock_held(&config.workdir().lock_file()) {
+                None
+            } else {
+                crate::run_list::recorded(&config.workdir().build_state())
+                    .and_then(|list| list.start_failure)
+            };
+            let extras = archport_status::Extras {
+                start_failure,
+                ..extras
+            };
+            archport_status::write_store_page(&store, dir, extras, file).await
+        }
         Opened::Nothing(_) => return Ok(false),
     };
     written

@@ -22,6 +22,7 @@ pub(crate) struct StatusPage {
     graph: Option<Vec<Job>>,
     slots: usize,
     phases: HashMap<JobKey, String>,
+    start_failure: Option<String>,
 }
 
 impl StatusPage {
@@ -33,7 +34,13 @@ impl StatusPage {
             graph,
             slots: slots.max(1),
             phases: HashMap::new(),
+            start_failure: None,
         }
+    }
+
+    /// The run could not start building, for `reason` (its set-up failed).
+    pub(crate) fn start_failed(&mut self, reason: String) {
+        self.start_failure = Some(reason);
     }
 
     /// Remembers why `key` failed (see [`archport_triage::classify_failure`]).
@@ -66,6 +73,7 @@ impl StatusPage {
             graph: self.graph.clone(),
             slots: self.slots,
             phases: self.phases.clone(),
+            start_failure: self.start_failure.clone(),
             ..Extras::default()
         };
         if let Err(e) = archport_status::refresh_status_dir(store, &self.dir, extras).await {

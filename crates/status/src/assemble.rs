@@ -173,6 +173,10 @@ pub fn build_status(report: &StatusReport, jobs: &[JobRecord], extras: &Extras) 
             resumed_at: report.run.resumed_at,
             finished_at: report.run.finished_at,
             elapsed_secs: (end - report.run.started_at).num_milliseconds().max(0) as f64 / 1000.0,
+            start_failure: extras
+                .start_failure
+                .clone()
+                .or_else(|| report.start_failure.clone()),
         },
         total: report.total,
         counts,

@@ -34,6 +34,9 @@ pub struct Extras {
     /// Appended to a job's repository to name where it was published (`core` ->
     /// `core-testing`, as repo-upload publishes).
     pub published_suffix: String,
+    /// Why the run never got to build (its set-up failed), when the caller knows it; the
+    /// report's own `start_failure` is used otherwise.
+    pub start_failure: Option<String>,
 }
 
 impl Default for Extras {
@@ -47,6 +50,7 @@ impl Default for Extras {
             history: History::default(),
             last_runs: 10,
             published_suffix: "-testing".to_owned(),
+            start_failure: None,
         }
     }
 }

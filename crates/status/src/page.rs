@@ -85,13 +85,14 @@ fn header(status: &Status) -> Html {
     }
     rows.push((
         "finished",
-        match run.finished_at {
-            Some(at) => Html::text(&format!(
+        match (run.finished_at, &run.start_failure) {
+            (Some(at), _) => Html::text(&format!(
                 "{} (after {})",
                 time(at),
                 duration(run.elapsed_secs)
             )),
-            None => Html::text(&format!(
+            (None, Some(reason)) => Html::text(&format!("no: failed to start: {reason}")),
+            (None, None) => Html::text(&format!(
                 "not yet (running for {})",
                 duration(run.elapsed_secs)
             )),

@@ -71,6 +71,10 @@ pub struct Run {
     pub finished_at: Option<DateTime<Utc>>,
     /// Seconds from start to finish, or to `generated_at` when not finished.
     pub elapsed_secs: f64,
+    /// Why the run never got to build (its root chroot could not be created); `null`
+    /// otherwise. Added within schema 1: older files lack it.
+    #[serde(default)]
+    pub start_failure: Option<String>,
 }
 
 /// The estimated end of the run.

@@ -116,6 +116,7 @@ async fn status_json_keeps_its_documented_keys() {
             "list_path",
             "list_timestamp",
             "resumed_at",
+            "start_failure",
             "started_at"
         ]
     );
