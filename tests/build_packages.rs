@@ -75,19 +75,7 @@ impl Session {
 
     /// A command for one of our binaries, with the stand-ins' logs in the work directory.
     fn command(&self, bin: &str) -> Command {
-        let program = match bin {
-            "build-packages" => env!("CARGO_BIN_EXE_build-packages"),
-            "generate-build-list" => env!("CARGO_BIN_EXE_generate-build-list"),
-            _ => panic!("unknown binary {bin}"),
-        };
-        let mut cmd = Command::new(program);
-        cmd.current_dir(self.env.path())
-            .env_remove("ARCHPORT_CONFIG")
-            .env("NO_COLOR", "1")
-            .env("FAKE_DEVTOOLS_LOG", self.path("devtools.log"))
-            .env("FAKE_BUILD_EVENTS", self.path("events.log"))
-            .stdin(Stdio::null());
-        cmd
+        self.env.command(bin)
     }
 
     fn gbl(&self, args: &[&str]) -> Run {

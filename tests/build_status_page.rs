@@ -6,22 +6,12 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
 
 use common::{Env, Run, read_json};
 
-fn command(env: &Env, program: &str) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.current_dir(env.path())
-        .env_remove("ARCHPORT_CONFIG")
-        .env("NO_COLOR", "1")
-        .env("FAKE_DEVTOOLS_LOG", env.path().join("devtools.log"))
-        .stdin(Stdio::null());
-    cmd
-}
-
 fn bp(env: &Env, vars: &[(&str, &str)], args: &[&str]) -> Run {
-    let output = command(env, env!("CARGO_BIN_EXE_build-packages"))
+    let output = env
+        .command("build-packages")
         .envs(vars.iter().copied())
         .args(args)
         .output()
@@ -40,7 +30,8 @@ fn a_run_with_a_failure_keeps_the_page_and_sorts_the_failure_by_cause() {
 
     // newtool needs ninja, which needs re2c; ninja fails.
     let args = ["--jobs", "2", "--packages", "newtool", "zlib"];
-    let output = command(&env, env!("CARGO_BIN_EXE_generate-build-list"))
+    let output = env
+        .command("generate-build-list")
         .args(args)
         .output()
         .unwrap();

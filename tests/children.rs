@@ -45,17 +45,6 @@ fn write_script(path: &Path, text: &str) {
         .expect("the stand-in is executable");
 }
 
-fn command(env: &Env, program: &str) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.current_dir(env.path())
-        .env_remove("ARCHPORT_CONFIG")
-        .env("NO_COLOR", "1")
-        .env("FAKE_DEVTOOLS_LOG", env.path().join("devtools.log"))
-        .env("FAKE_BUILD_EVENTS", env.path().join("events.log"))
-        .stdin(Stdio::null());
-    cmd
-}
-
 #[test]
 fn a_killed_build_packages_leaves_no_repo_add_running() {
     let env = Env::new(archport_testworld::demo());
@@ -78,13 +67,15 @@ fn a_killed_build_packages_leaves_no_repo_add_running() {
     std::fs::write(env.config(), config).expect("the config is written");
 
     let args = ["--packages", "zlib"];
-    let out = command(&env, env!("CARGO_BIN_EXE_generate-build-list"))
+    let out = env
+        .command("generate-build-list")
         .args(args)
         .output()
         .expect("generate-build-list runs");
     Run::from_output("generate-build-list", &args, out).exits(0);
 
-    let mut run = command(&env, env!("CARGO_BIN_EXE_build-packages"))
+    let mut run = env
+        .command("build-packages")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -126,19 +126,10 @@ impl Session {
     }
 
     fn command(&self, bin: &str) -> Command {
-        let program = match bin {
-            "build-packages" => env!("CARGO_BIN_EXE_build-packages"),
-            _ => env!("CARGO_BIN_EXE_generate-build-list"),
-        };
-        let mut cmd = Command::new(program);
-        cmd.current_dir(self.env.path())
-            .env_remove("ARCHPORT_CONFIG")
-            .env_remove("KILL_AT")
-            .env("NO_COLOR", "1")
-            .env("FAKE_DEVTOOLS_LOG", self.path("devtools.log"))
+        let mut cmd = self.env.command(bin);
+        cmd.env_remove("KILL_AT")
             .env("FAKE_BUILD_EVENTS", self.path("builds.log"))
-            .env("KILL_EVENTS", self.path("events.log"))
-            .stdin(Stdio::null());
+            .env("KILL_EVENTS", self.path("events.log"));
         cmd
     }
 

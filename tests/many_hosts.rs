@@ -127,18 +127,7 @@ impl Farm {
     }
 
     fn command(&self, host: u32, bin: &str) -> Command {
-        let program = match bin {
-            "build-packages" => env!("CARGO_BIN_EXE_build-packages"),
-            _ => env!("CARGO_BIN_EXE_generate-build-list"),
-        };
-        let mut cmd = Command::new(program);
-        cmd.current_dir(self.host_dir(host))
-            .env_remove("ARCHPORT_CONFIG")
-            .env("NO_COLOR", "1")
-            .env("FAKE_DEVTOOLS_LOG", self.dir().join("devtools.log"))
-            .env("FAKE_BUILD_EVENTS", self.dir().join("events.log"))
-            .stdin(Stdio::null());
-        cmd
+        common::operator_command(bin, &self.host_dir(host), &self.dir())
     }
 
     /// `build-packages ARGS` on `host`, in the background.

@@ -38,6 +38,11 @@ impl Env {
         self.dir.path().join("archport.toml")
     }
 
+    /// [`operator_command`] in the work directory, with the logs there.
+    pub fn command(&self, bin: &str) -> std::process::Command {
+        operator_command(bin, self.path(), self.path())
+    }
+
     /// A command for one of our binaries, run in the work directory with its config.
     pub fn cmd(&self, bin: &str) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::cargo_bin(bin).unwrap();
@@ -46,6 +51,27 @@ impl Env {
             .env("NO_COLOR", "1");
         cmd
     }
+}
+
+/// `bin` (one of the workspace's binaries) as an operator runs it in `dir`: no
+/// `ARCHPORT_CONFIG`, no colour, stdin closed; the stand-in devtools log their calls to
+/// `logs/devtools.log` and their builds to `logs/events.log`.
+pub fn operator_command(bin: &str, dir: &Path, logs: &Path) -> std::process::Command {
+    let program = match bin {
+        "build-packages" => env!("CARGO_BIN_EXE_build-packages"),
+        "generate-build-list" => env!("CARGO_BIN_EXE_generate-build-list"),
+        "bootstrap-toolchain" => env!("CARGO_BIN_EXE_bootstrap-toolchain"),
+        "repo-analyze" => env!("CARGO_BIN_EXE_repo-analyze"),
+        _ => panic!("unknown binary {bin}"),
+    };
+    let mut cmd = std::process::Command::new(program);
+    cmd.current_dir(dir)
+        .env_remove("ARCHPORT_CONFIG")
+        .env("NO_COLOR", "1")
+        .env("FAKE_DEVTOOLS_LOG", logs.join("devtools.log"))
+        .env("FAKE_BUILD_EVENTS", logs.join("events.log"))
+        .stdin(std::process::Stdio::null());
+    cmd
 }
 
 /// Replaces what varies between runs (temp paths, ports, timestamps) for snapshots.
@@ -198,4 +224,5 @@ impl Env {
         std::fs::write(self.config(), config).unwrap();
     }
 }
+#[path = "../../crates/queue/tests/support/pg.rs"]
 pub mod pg;

@@ -140,7 +140,7 @@ async fn run_once(
     flush: bool,
 ) {
     let edges: usize = jobs.iter().map(|job| job.deps.len()).sum();
-    let mut url = server.create_database(name).await;
+    let mut url = server.create_database(name);
     if !flush {
         // Measurement only: commits return before their WAL reaches the disk, which
         // separates the database's own work from this machine's fsync time.

@@ -24,7 +24,7 @@ static DATABASES: AtomicU32 = AtomicU32::new(0);
 
 async fn fresh(server: &PgServer) -> (PostgresStore, Arc<ManualClock>) {
     let name = format!("suite_{}", DATABASES.fetch_add(1, Ordering::Relaxed));
-    let url = server.create_database(&name).await;
+    let url = server.create_database(&name);
     let clock = Arc::new(ManualClock::new(support::suite::start()));
     let store = PostgresStore::connect_with(&url, clock.clone(), 20)
         .await

@@ -1,4 +1,5 @@
-//! A private PostgreSQL server for one test or bench binary: Debian's `initdb` and `pg_ctl`
+//! A private PostgreSQL server for one test or bench binary (crates/queue's tests and bench,
+//! and the workspace's end-to-end tests): Debian's `initdb`, `pg_ctl` and `createdb`
 //! (the newest version under `/usr/lib/postgresql`), a data directory in a temporary
 //! directory, listening on 127.0.0.1 on a free port, run as the unprivileged `archport-test`
 //! user when the tests run as root (PostgreSQL refuses to run as root). Stopped when the
@@ -10,8 +11,6 @@ use std::net::TcpListener;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-use sqlx::Connection;
 
 /// The unprivileged user that runs the server when the tests run as root.
 const TEST_USER: &str = "archport-test";
@@ -173,17 +172,24 @@ impl PgServer {
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
     }
 
-    /// Creates an empty database `name` and returns its URL.
-    pub async fn create_database(&self, name: &str) -> String {
-        let mut admin = sqlx::PgConnection::connect(&self.url("postgres"))
-            .await
-            .expect("connect to the test server");
-        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
-            .execute(&mut admin)
-            .await
-            .expect("create a test database");
-        admin.close().await.expect("close the admin connection");
+    /// Creates an empty database `name` (with Debian's `createdb`) and returns its URL.
+    pub fn create_database(&self, name: &str) -> String {
+        let port = self.port.to_string();
+        self.run(
+            "createdb",
+            &["-h", "127.0.0.1", "-p", &port, "-U", "postgres", name],
+        );
         self.url(name)
+    }
+
+    /// Stops the server (fast shutdown: open connections are cut).
+    pub fn stop(&self) {
+        self.pg_ctl("stop");
+    }
+
+    /// Starts the stopped server again on the same port and data.
+    pub fn start_again(&self) {
+        self.pg_ctl("start");
     }
 }
 
