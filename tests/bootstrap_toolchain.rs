@@ -709,7 +709,7 @@ fn wait_queues_behind_the_holder_of_the_lock() {
     wait_until("the run to say whom it waits for", || {
         std::fs::read_to_string(&stderr_path)
             .unwrap()
-            .contains("waiting for the work directory's lock (build-packages pid 1)")
+            .contains("Waiting for the work directory's lock (build-packages pid 1)")
             .then_some(())
     });
     assert_eq!(s.calls(), Vec::<String>::new(), "nothing ran while waiting");

@@ -1327,12 +1327,7 @@ fn local_entries_are_published_to_the_port_repository() {
     archport_testworld::prepare_build_dir(s.env.path()).unwrap();
     s.gbl(&["--jobs", "1", "--local", "--packages", "board-fw"])
         .exits(0);
-    let config = std::fs::read_to_string(s.env.config()).unwrap();
-    std::fs::write(
-        s.env.config(),
-        config.replacen("[target]\n", "[target]\nport_repos = [\"forge\"]\n", 1),
-    )
-    .unwrap();
+    s.env.set_config("target", "port_repos", "[\"forge\"]");
     s.upload_config("[upload]\nbackend = \"local\"\nport_repo = \"forge\"\n");
     let run = s.bp(&[]).exits(0);
     assert!(

@@ -6,7 +6,6 @@
 
 mod common;
 
-
 use common::{Env, Run, read_json};
 
 fn bp(env: &Env, vars: &[(&str, &str)], args: &[&str]) -> Run {

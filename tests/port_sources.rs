@@ -50,40 +50,6 @@ fn names(list: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Replaces `key = ...` in `[section]` of the env's `archport.toml`, adding either when
-/// missing.
-fn set_config(env: &Env, section: &str, key: &str, value: &str) {
-    let path = env.config();
-    let config = std::fs::read_to_string(&path).unwrap();
-    let mut out = String::new();
-    let mut current = String::new();
-    let mut done = false;
-    for line in config.lines() {
-        if line.starts_with('[') {
-            if current == section && !done {
-                out.push_str(&format!("{key} = {value}\n"));
-                done = true;
-            }
-            current = line.trim_matches(['[', ']']).to_owned();
-        }
-        if current == section && line.starts_with(&format!("{key} = ")) {
-            out.push_str(&format!("{key} = {value}\n"));
-            done = true;
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    if !done {
-        if current == section {
-            out.push_str(&format!("{key} = {value}\n"));
-        } else {
-            out.push_str(&format!("\n[{section}]\n{key} = {value}\n"));
-        }
-    }
-    std::fs::write(&path, out).unwrap();
-}
-
 /// Runs git in `dir`, as a packager would, and returns its stdout.
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -177,7 +143,7 @@ fn upstream_testing_builds_ahead_of_stable_keeping_the_stable_repo() {
     assert_eq!(git(&checkout, &["rev-parse", "HEAD"]).trim(), commit);
 
     // The configuration key does the same.
-    set_config(&env, "x86", "include_testing", "true");
+    env.set_config("x86", "include_testing", "true");
     gbl(&env, &["-j1"]).ok();
     let again = read_list(&env);
     assert_eq!(names(&again), ["nano", "zlib"]);
@@ -243,7 +209,7 @@ fn a_bin_package_is_not_replaced_by_an_added_missing_dependency() {
 #[test]
 fn a_pkgbuild_that_hangs_is_killed_after_the_configured_limit() {
     let env = bin_env();
-    set_config(&env, "limits", "printsrcinfo_secs", "1");
+    env.set_config("limits", "printsrcinfo_secs", "1");
     let dir = env.path().join("pkgbuilds").join("slowpkg");
     std::fs::create_dir_all(&dir).unwrap();
     // Sourcing this PKGBUILD (as makepkg --printsrcinfo does) never finishes on its own.
@@ -402,7 +368,7 @@ fn overrides_may_live_in_a_file_of_their_own() {
         ),
     )
     .unwrap();
-    set_config(&env, "paths", "overrides", "\"overrides.toml\"");
+    env.set_config("paths", "overrides", "\"overrides.toml\"");
     gbl(&env, &["-j1"]).ok();
     assert_eq!(entry(&read_list(&env), "nano")["version"], "8.2-1.1");
 

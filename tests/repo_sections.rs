@@ -76,35 +76,6 @@ fn append_config(env: &Env, text: &str) {
     std::fs::write(&path, config).unwrap();
 }
 
-/// Replaces `key = ...` in `[section]` of the env's `archport.toml`.
-fn set_config(env: &Env, section: &str, key: &str, value: &str) {
-    let path = env.config();
-    let config = std::fs::read_to_string(&path).unwrap();
-    let mut out = String::new();
-    let mut current = String::new();
-    let mut done = false;
-    for line in config.lines() {
-        if line.starts_with('[') {
-            if current == section && !done {
-                out.push_str(&format!("{key} = {value}\n"));
-                done = true;
-            }
-            current = line.trim_matches(['[', ']']).to_owned();
-        }
-        if current == section && line.starts_with(&format!("{key} = ")) {
-            out.push_str(&format!("{key} = {value}\n"));
-            done = true;
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    if !done {
-        out.push_str(&format!("\n[{section}]\n{key} = {value}\n"));
-    }
-    std::fs::write(&path, out).unwrap();
-}
-
 fn run(env: &Env, bin: &str, args: &[&str]) -> Output {
     env.cmd(bin).args(args).output().unwrap()
 }
@@ -195,7 +166,7 @@ fn packages_waiting_in_testing_are_neither_rebuilt_nor_duplicates() {
 #[test]
 fn include_testing_false_reads_stable_only() {
     let env = testing_env();
-    set_config(&env, "target", "include_testing", "false");
+    env.set_config("target", "include_testing", "false");
     assert_eq!(build_list(&env), ["zlib"]);
     let report = analyze_json(&env, &[]);
     assert_eq!(names(&report, "in_testing"), Vec::<String>::new());
@@ -258,14 +229,8 @@ fn file_urls_read_a_local_mirror_in_place() {
     let env = testing_env();
     let over_http = analyze_json(&env, &[]);
     let root = env.world.root().display().to_string();
-    set_config(
-        &env,
-        "x86",
-        "mirror",
-        &format!("\"file://{root}/mirror-x86\""),
-    );
-    set_config(
-        &env,
+    env.set_config("x86", "mirror", &format!("\"file://{root}/mirror-x86\""));
+    env.set_config(
         "target",
         "mirror",
         &format!("\"file://{root}/mirror-target\""),
@@ -516,7 +481,7 @@ fn port_repositories_have_their_own_section() {
         ["helix-bin", "linux-rpi", "rustup", "uboot-rpi", "zig-bin"]
     );
     // Configured as the port's own repository, it is read from the mirror and listed apart.
-    set_config(&env, "target", "port_repos", "[\"forge\"]");
+    env.set_config("target", "port_repos", "[\"forge\"]");
     let report = analyze_json(&env, &[]);
     assert_eq!(names(&report, "port_packages"), ["linux-rpi", "uboot-rpi"]);
     assert_eq!(report["port_packages"][0]["repo"], "forge");
@@ -628,7 +593,7 @@ fn upstream_testing_is_read_on_request_keeping_the_stable_repo() {
             "pkgbase": "newpkg", "repo": "core", "version": "1.0-1", "pkgnames": ["newpkg"]
         }])
     );
-    set_config(&env, "x86", "include_testing", "true");
+    env.set_config("x86", "include_testing", "true");
     assert_eq!(analyze_json(&env, &sections), testing);
 }
 

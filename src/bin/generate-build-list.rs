@@ -133,19 +133,12 @@ fn main() -> ExitCode {
             None
         } else {
             let path = config.workdir().lock_file();
-            Some(if cli.lock.wait {
-                archport_runner::RunLock::acquire_waiting(
-                    &path,
-                    "generate-build-list",
-                    &mut |holder| {
-                        console.line(&format!(
-                            "Waiting for the work directory's lock ({holder})..."
-                        ));
-                    },
-                )?
-            } else {
-                archport_runner::RunLock::acquire(&path, "generate-build-list")?
-            })
+            Some(archport_runner::RunLock::acquire_for(
+                &path,
+                "generate-build-list",
+                cli.lock.wait,
+                &mut |line| console.line(line),
+            )?)
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()

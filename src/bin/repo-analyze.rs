@@ -164,15 +164,12 @@ fn main() -> ExitCode {
             None
         } else {
             let path = config.workdir().lock_file();
-            Some(if cli.lock.wait {
-                archport_runner::RunLock::acquire_waiting(&path, "repo-analyze", &mut |holder| {
-                    archport_cli::println_stderr(&format!(
-                        "Waiting for the work directory's lock ({holder})..."
-                    ));
-                })?
-            } else {
-                archport_runner::RunLock::acquire(&path, "repo-analyze")?
-            })
+            Some(archport_runner::RunLock::acquire_for(
+                &path,
+                "repo-analyze",
+                cli.lock.wait,
+                &mut |line| archport_cli::println_stderr(line),
+            )?)
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()

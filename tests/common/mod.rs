@@ -38,6 +38,40 @@ impl Env {
         self.dir.path().join("archport.toml")
     }
 
+    /// Replaces `key = ...` in `[section]` of the env's `archport.toml`, adding either when
+    /// missing.
+    pub fn set_config(&self, section: &str, key: &str, value: &str) {
+        let path = self.config();
+        let config = std::fs::read_to_string(&path).unwrap();
+        let mut out = String::new();
+        let mut current = String::new();
+        let mut done = false;
+        for line in config.lines() {
+            if line.starts_with('[') {
+                if current == section && !done {
+                    out.push_str(&format!("{key} = {value}\n"));
+                    done = true;
+                }
+                current = line.trim_matches(['[', ']']).to_owned();
+            }
+            if current == section && line.starts_with(&format!("{key} = ")) {
+                out.push_str(&format!("{key} = {value}\n"));
+                done = true;
+                continue;
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        if !done {
+            if current == section {
+                out.push_str(&format!("{key} = {value}\n"));
+            } else {
+                out.push_str(&format!("\n[{section}]\n{key} = {value}\n"));
+            }
+        }
+        std::fs::write(&path, out).unwrap();
+    }
+
     /// [`operator_command`] in the work directory, with the logs there.
     pub fn command(&self, bin: &str) -> std::process::Command {
         operator_command(bin, self.path(), self.path())

@@ -59,15 +59,9 @@ async fn execute(
     // ends the process at once (nothing is written yet, and the kernel drops a dead
     // process's flock); blocking this worker is fine, the runtime has another one.
     let path = config.workdir().lock_file();
-    let lock = if options.wait {
-        RunLock::acquire_waiting(&path, "bootstrap-toolchain", &mut |holder| {
-            console.note(&format!(
-                "waiting for the work directory's lock ({holder})..."
-            ));
-        })?
-    } else {
-        RunLock::acquire(&path, "bootstrap-toolchain")?
-    };
+    let lock = RunLock::acquire_for(&path, "bootstrap-toolchain", options.wait, &mut |line| {
+        console.note(line);
+    })?;
     let cancel = Cancel::new();
     // Listening before anything is written: from then on a signal can only end the run
     // through the paths that save the record.

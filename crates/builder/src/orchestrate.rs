@@ -146,18 +146,11 @@ async fn execute(
     url: Option<String>,
 ) -> Result<Summary, BuildError> {
     let lock_file = config.workdir().lock_file();
-    let _lock = if options.wait {
-        RunLock::acquire_waiting(&lock_file, "build-packages", &mut |holder| {
-            use std::io::Write as _;
-            // Before the console exists; a closed stderr is no reason to stop.
-            let _ = writeln!(
-                std::io::stderr(),
-                "Waiting for the work directory's lock ({holder})..."
-            );
-        })?
-    } else {
-        RunLock::acquire(&lock_file, "build-packages")?
-    };
+    let _lock = RunLock::acquire_for(&lock_file, "build-packages", options.wait, &mut |line| {
+        use std::io::Write as _;
+        // Before the console exists; a closed stderr is no reason to stop.
+        let _ = writeln!(std::io::stderr(), "{line}");
+    })?;
     // Checked before anything is recorded.
     let stale = archport_runner::stale_copies_not_in_use(&ctx.devtools, "build-packages")?;
     let cancel = Cancel::new();

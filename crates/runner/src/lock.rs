@@ -40,6 +40,24 @@ impl RunLock {
         RunLock::take(path, owner, Some(waiting))
     }
 
+    /// The lock for `--wait` (`wait`) or without: [`RunLock::acquire_waiting`], handing
+    /// `announce` the one line every tool shows while it waits, else [`RunLock::acquire`].
+    pub fn acquire_for(
+        path: &Path,
+        owner: &str,
+        wait: bool,
+        announce: &mut dyn FnMut(&str),
+    ) -> Result<RunLock, LockError> {
+        if !wait {
+            return RunLock::acquire(path, owner);
+        }
+        RunLock::acquire_waiting(path, owner, &mut |holder| {
+            announce(&format!(
+                "Waiting for the work directory's lock ({holder})..."
+            ));
+        })
+    }
+
     /// Takes the lock, refusing (`waiting` is `None`) or blocking when it is held.
     fn take(
         path: &Path,
